@@ -1,0 +1,2 @@
+/** The protocol's ABIs, generated from the compiled artifacts by `npm run build`. */
+export * from "./generated.js";

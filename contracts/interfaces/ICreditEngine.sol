@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ICreditEngine
+/// @notice Vaults that each hold one fleet NFT and carry GPUSD debt. Collateral classes (GPU model groups) each have
+/// a stability fee compounded per second into a RAY accumulator, loan-to-value limits, a debt ceiling, a dust floor
+/// and an amortization schedule.
+/// @dev Units: GPUSD and USD values are [wad]; rates and accumulators are [ray]; times are [unix s].
+/// Debt of a vault = normDebt × rate, rounded up. Interest accrued on a class is minted to the Reserve, rounded down,
+/// so total GPUSD minted by the engine never exceeds total vault debt.
+///
+/// Amortization: a loan's principal must stay under a straight line from its peak principal to zero over `term`,
+/// checked at each due date `scheduleStart + k·period` (k ≥ 1):
+///   allowed(k) = peak × (term − k·period) / term   (0 once k·period ≥ term)
+/// A vault misses its schedule when, for the earliest k with principal > allowed(k), `now` is past that due date plus
+/// `grace`. A missed schedule makes the vault liquidatable whatever its health. A borrow on a running schedule raises
+/// the peak so that the allowance at the current period rises by exactly the amount borrowed (rounded up, so a borrow
+/// never by itself puts a vault behind). Repayments pay accrued interest first, then principal.
+interface ICreditEngine {
+    struct ClassParams {
+        uint256 stabilityFee; // [ray] per-second compounding factor, RAY = 0 %
+        uint256 maxLtv; // [wad] debt ÷ borrowable value allowed when borrowing or removing collateral
+        uint256 liquidationLtv; // [wad] debt ÷ value above which a vault is unhealthy; > maxLtv
+        uint256 debtCeiling; // [wad] cap on the class's total debt
+        uint256 dust; // [wad] smallest non-zero debt a vault may carry
+        uint32 term; // [s] amortization term
+        uint32 period; // [s] time between due dates
+        uint32 grace; // [s] time after a due date before the vault counts as missed
+    }
+
+    struct ClassState {
+        uint256 rate; // [ray] accumulator, starts at RAY, never decreases
+        uint256 normDebt; // [wad/ray] sum of the class's vaults' normalized debt
+        uint40 lastAccrual; // [unix s]
+    }
+
+    struct Vault {
+        address owner;
+        uint16 classId; // class of the fleet it holds (0 while it holds none)
+        uint40 fleetId; // 0 while it holds none
+        uint40 scheduleStart; // [unix s] start of the amortization line
+        uint256 normDebt; // [wad/ray]
+        uint256 principal; // [wad] borrowed and not yet repaid, interest excluded
+        uint256 peakPrincipal; // [wad] start of the amortization line
+    }
+
+    event ClassSet(
+        uint16 indexed classId,
+        uint256 stabilityFee,
+        uint256 maxLtv,
+        uint256 liquidationLtv,
+        uint256 debtCeiling,
+        uint256 dust,
+        uint32 term,
+        uint32 period,
+        uint32 grace
+    );
+    event GlobalDebtCeilingSet(uint256 ceiling);
+    event DefaultOperatorCeilingSet(uint256 ceiling);
+    event OperatorCeilingSet(address indexed operator, uint256 ceiling);
+    /// @param interest GPUSD minted to the Reserve for the period.
+    event Accrued(uint16 indexed classId, uint256 rate, uint256 interest, uint256 classNormDebt, uint40 timestamp);
+    event VaultOpened(uint256 indexed vaultId, address indexed owner, uint256 indexed fleetId, uint16 classId);
+    event CollateralAdded(uint256 indexed vaultId, uint256 indexed fleetId, uint16 classId);
+    event CollateralRemoved(uint256 indexed vaultId, uint256 indexed fleetId, address to);
+    event Borrowed(
+        uint256 indexed vaultId,
+        address indexed to,
+        uint256 amount,
+        uint256 normDebt,
+        uint256 principal,
+        uint256 peakPrincipal,
+        uint40 scheduleStart,
+        uint256 rate
+    );
+    event Repaid(
+        uint256 indexed vaultId,
+        address indexed payer,
+        uint256 amount,
+        uint256 interestPaid,
+        uint256 principalPaid,
+        uint256 normDebt,
+        uint256 principal,
+        uint256 rate
+    );
+    event VaultClosed(uint256 indexed vaultId, address indexed owner);
+
+    error ZeroAmount();
+    error ZeroAddress();
+    error UnknownVault(uint256 vaultId);
+    error UnknownClass(uint16 classId);
+    error NotVaultOwner(uint256 vaultId, address caller, address owner);
+    error VaultHasCollateral(uint256 vaultId, uint256 fleetId);
+    error VaultHasNoCollateral(uint256 vaultId);
+    error VaultHasDebt(uint256 vaultId, uint256 debt);
+    error ExceedsMaxLtv(uint256 vaultId, uint256 debt, uint256 maxDebt);
+    error ClassCeilingExceeded(uint16 classId, uint256 classDebt, uint256 ceiling);
+    error GlobalCeilingExceeded(uint256 totalPrincipal, uint256 ceiling);
+    error OperatorCeilingExceeded(address operator, uint256 operatorPrincipal, uint256 ceiling);
+    error DebtBelowDust(uint256 vaultId, uint256 debt, uint256 dust);
+    error PaymentMissed(uint256 vaultId, uint40 dueAt, uint256 principal, uint256 allowedPrincipal);
+    error LoanMatured(uint256 vaultId, uint40 maturity);
+    error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+
+    /// @notice Adds a class or changes its parameters, within the hard-coded bounds. Accrues the class first so the
+    /// old fee applies up to now. Restricted to the risk curator.
+    function setClass(uint16 classId, ClassParams calldata params) external;
+
+    /// @notice Ceiling on the sum of all vaults' principal. Restricted to the risk curator.
+    function setGlobalDebtCeiling(uint256 ceiling) external;
+
+    /// @notice Ceiling on one operator's principal across their vaults, for operators without their own. Restricted
+    /// to the risk curator.
+    function setDefaultOperatorCeiling(uint256 ceiling) external;
+
+    /// @notice Sets an operator's own principal ceiling; 0 restores the default. Restricted to the risk curator.
+    function setOperatorCeiling(address operator, uint256 ceiling) external;
+
+    function pause() external; // guardian
+    function unpause() external; // guardian
+
+    /// @notice Locks a fleet NFT (approved to the engine) in a new vault owned by the caller.
+    function open(uint256 fleetId) external returns (uint256 vaultId);
+
+    /// @notice Mints `amount` GPUSD to `to` as new debt of the caller's vault. Needs a fresh, unstopped oracle, a
+    /// vault on schedule, and every ceiling, LTV and dust check to hold. Blocked while paused.
+    function borrow(uint256 vaultId, uint256 amount, address to) external;
+
+    /// @notice Burns GPUSD from the caller to pay down any vault's debt. `type(uint256).max` repays it all.
+    /// Never blocked: not by a pause, a stale oracle or a stopped oracle.
+    /// @return paid The GPUSD burnt.
+    function repay(uint256 vaultId, uint256 amount) external returns (uint256 paid);
+
+    /// @notice Locks a fleet NFT in the caller's empty vault.
+    function addCollateral(uint256 vaultId, uint256 fleetId) external;
+
+    /// @notice Returns the fleet NFT of a debt-free vault to `to`.
+    function removeCollateral(uint256 vaultId, address to) external;
+
+    /// @notice Deletes a debt-free vault, returning its fleet NFT (if any) to `to`.
+    function close(uint256 vaultId, address to) external;
+
+    /// @notice Compounds a class's accumulator up to now and mints the interest to the Reserve. Permissionless.
+    function accrue(uint16 classId) external;
+
+    function classParams(uint16 classId) external view returns (ClassParams memory);
+
+    /// @notice The class state with the accumulator projected to now.
+    function classState(uint16 classId) external view returns (ClassState memory);
+
+    function vault(uint256 vaultId) external view returns (Vault memory);
+
+    /// @notice Current debt with interest to now, rounded up.
+    function debtOf(uint256 vaultId) external view returns (uint256);
+
+    /// @notice value × liquidationLtv ÷ debt [wad]; type(uint256).max without debt. Uses the oracle's last good
+    /// value, so it keeps answering while the oracle is stale or stopped.
+    function healthOf(uint256 vaultId) external view returns (uint256);
+
+    /// @return liquidatable unhealthy || missedPayment
+    /// @return unhealthy health below 1
+    /// @return missedPayment a due date passed its grace with principal above the schedule
+    function isLiquidatable(uint256 vaultId)
+        external
+        view
+        returns (bool liquidatable, bool unhealthy, bool missedPayment);
+
+    /// @notice Largest additional borrow that would pass the LTV check now (ceilings not included).
+    function maxBorrow(uint256 vaultId) external view returns (uint256);
+
+    /// @notice The earliest due date whose payment is still owed.
+    /// @return dueAt 0 without principal
+    /// @return principalDue principal to repay by `dueAt` (accrued interest comes first, see `debtOf`)
+    /// @return graceEndsAt after this the vault is liquidatable for a missed payment
+    function nextDue(uint256 vaultId) external view returns (uint40 dueAt, uint256 principalDue, uint40 graceEndsAt);
+
+    function globalDebtCeiling() external view returns (uint256);
+    function totalPrincipal() external view returns (uint256);
+    function operatorPrincipal(address operator) external view returns (uint256);
+    function operatorCeiling(address operator) external view returns (uint256);
+    function lastVaultId() external view returns (uint256);
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title IFleetOracle
+/// @notice Stores the USD value of each fleet as published by a quorum of independent oracle nodes, with the parts a
+/// risk analyst needs to recompute it. A round is an EIP-712 message (domain `GPU Credit FleetOracle`, version `1`)
+/// signed by at least `quorum` distinct registered signers.
+/// @dev Safety rules, each enforced on submission or on read:
+/// - the round id strictly increases;
+/// - `observedAt` is neither in the future nor older than `maxAge`;
+/// - each fleet value lies strictly inside its class's per-GPU bounds (a value at a bound is invalid);
+/// - a decrease applies at once; an increase is clamped to `maxIncreasePerDay` (pro rata to the time since the last
+///   value, at most one day's worth) and is usable for borrowing only `increaseDelay` after it was observed;
+/// - the guardian can stop the oracle; while stopped or stale, `borrowValue` reverts and `liquidationValue` keeps
+///   returning the last good value.
+interface IFleetOracle {
+    /// @notice One fleet's valuation inside a round. Parts are published so analysts can recompute the value.
+    struct FleetValue {
+        uint256 fleetId;
+        uint256 value; // [wad] USD, the fleet's value under the valuation model
+        uint16 throughputBps; // measured ÷ reference throughput, fleet average [bps], may exceed 10_000
+        uint16 utilizationBps; // sampled utilization, fleet average [bps]
+        uint16 healthFlags; // OR of the fleet's GPU health flags (see HealthFlags in the oracle's docs)
+        uint32 freshGpus; // GPUs with a fresh report that count towards `value`
+    }
+
+    /// @notice Value index per GPU class, served through one AggregatorV3 feed per class.
+    struct ClassIndex {
+        uint16 classId;
+        uint256 valuePerGpu; // [wad] USD per GPU, the median over the class's fresh GPUs
+    }
+
+    struct Round {
+        uint64 roundId;
+        uint40 observedAt; // [unix s] when the nodes observed the values
+        FleetValue[] fleets;
+        ClassIndex[] indices;
+    }
+
+    /// @notice A probe's signed measurement of one GPU. Defined here so every signer and verifier shares one EIP-712
+    /// type; oracle nodes verify it off-chain and it never needs to be submitted.
+    struct GpuReport {
+        uint256 fleetId;
+        bytes32 gpuUuidHash; // keccak256 of the GPU UUID string, a leaf of the fleet's gpuRoot
+        bytes32 nonce; // issued by an oracle node; seeds the GEMM challenge
+        uint40 observedAt; // [unix s]
+        uint32 tflopsMilli; // bf16 GEMM throughput [TFLOP/s × 1000]
+        uint32 bandwidthGBps; // device-to-device copy bandwidth [GB/s]
+        uint16 utilizationBps; // SM activity, or utilization rate where SM activity is unsupported [bps]
+        uint32 powerMilliwatts; // mean power draw over the sampling window
+        uint16 healthFlags; // ECC, retired rows, throttling, PCIe degradation bits
+        bytes32 sampleDigest; // keccak256 of the GEMM output elements sampled at nonce-chosen positions
+        bool replay; // true when the report replays a recorded profile instead of measuring hardware
+    }
+
+    /// @notice What a fleet's storage slot holds, widened for reading.
+    struct FleetState {
+        uint256 value; // [wad] latest accepted value (after the increase clamp); used for liquidation
+        uint256 priorValue; // [wad] borrowable value before the latest increase matured
+        uint40 observedAt; // [unix s]
+        uint16 throughputBps;
+        uint16 utilizationBps;
+        uint16 healthFlags;
+        uint16 classId; // cached from the registry on the fleet's first valuation
+        uint32 gpuCount; // cached from the registry on the fleet's first valuation
+    }
+
+    struct Params {
+        uint32 maxAge; // [s] a valuation older than this is stale
+        uint32 increaseDelay; // [s] an increase becomes borrowable this long after it was observed
+        uint64 maxIncreasePerDay; // [wad] largest relative increase accepted per day, e.g. 0.1e18 = +10 %
+    }
+
+    event RoundSubmitted(uint64 indexed roundId, uint40 observedAt, uint256 fleetCount, address[] signers);
+    /// @param reported The value the round carried; `value` is what was stored after the increase clamp and the
+    /// micro-dollar storage rounding.
+    event FleetValued(
+        uint256 indexed fleetId,
+        uint64 indexed roundId,
+        uint256 reported,
+        uint256 value,
+        uint256 borrowable,
+        uint16 throughputBps,
+        uint16 utilizationBps,
+        uint16 healthFlags,
+        uint32 freshGpus,
+        uint40 observedAt
+    );
+    event ClassIndexUpdated(uint16 indexed classId, uint64 indexed roundId, uint256 valuePerGpu, uint40 observedAt);
+    event SignerAdded(address indexed signer, uint256 signerCount);
+    event SignerRemoved(address indexed signer, uint256 signerCount);
+    event QuorumSet(uint256 quorum);
+    event ClassBoundsSet(uint16 indexed classId, uint256 minValuePerGpu, uint256 maxValuePerGpu);
+    event ParamsSet(uint32 maxAge, uint32 increaseDelay, uint64 maxIncreasePerDay);
+    event Stopped(address indexed by);
+    event Resumed(address indexed by);
+
+    error RoundNotIncreasing(uint64 roundId, uint64 latestRoundId);
+    error TooFewSignatures(uint256 count, uint256 quorum);
+    error InvalidSignature(uint256 index);
+    error SignerNotAuthorized(uint256 index, address signer);
+    /// @notice Signatures must be ordered by strictly increasing signer address; this also proves they are distinct.
+    error SignersNotAscending(uint256 index, address previous, address signer);
+    error ObservationInFuture(uint40 observedAt, uint256 nowTimestamp);
+    error ObservationStale(uint40 observedAt, uint256 nowTimestamp, uint256 maxAge);
+    error ClassBoundsNotSet(uint16 classId);
+    error ValueOutOfBounds(uint256 fleetId, uint256 value, uint256 minExclusive, uint256 maxExclusive);
+    error UnknownFleet(uint256 fleetId);
+    error OracleIsStopped();
+    error OracleIsNotStopped();
+    error ValuationStale(uint256 fleetId, uint40 observedAt, uint256 nowTimestamp, uint256 maxAge);
+    error NoValuation(uint256 fleetId);
+    error SignerAlreadyAdded(address signer);
+    error NotASigner(address signer);
+    error ZeroSigner();
+    /// @notice Quorum must be a strict majority of the signer set, so two disjoint groups can never both sign.
+    error QuorumOutOfRange(uint256 quorum, uint256 signerCount);
+    error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+
+    /// @notice Verifies and applies a round. Permissionless: anyone may relay a quorum-signed round.
+    /// @param signatures 65-byte ECDSA signatures over `hashRound(round)`, ordered by strictly increasing signer.
+    function submitRound(Round calldata round, bytes[] calldata signatures) external;
+
+    function addSigner(address signer) external; // oracle admin
+    function removeSigner(address signer) external; // oracle admin
+    function setQuorum(uint256 quorum) external; // oracle admin
+    function setClassBounds(uint16 classId, uint256 minValuePerGpu, uint256 maxValuePerGpu) external; // risk curator
+    function setParams(Params calldata params) external; // risk curator
+    function stop() external; // guardian
+    function resume() external; // oracle admin
+
+    /// @notice Value that new borrowing may use: the latest value, or the value before an increase that has not
+    /// matured yet, whichever is lower. Reverts while stopped, stale, or never valued.
+    function borrowValue(uint256 fleetId) external view returns (uint256 value);
+
+    /// @notice The last accepted value, whatever its age or the stop flag: liquidations must keep working when the
+    /// oracle does not. Reverts only if the fleet was never valued.
+    function liquidationValue(uint256 fleetId) external view returns (uint256 value, uint40 observedAt);
+
+    function fleetState(uint256 fleetId) external view returns (FleetState memory);
+    function isFresh(uint256 fleetId) external view returns (bool);
+    function classIndex(uint16 classId)
+        external
+        view
+        returns (uint64 roundId, uint256 valuePerGpu, uint40 observedAt);
+    function classBounds(uint16 classId) external view returns (uint256 minValuePerGpu, uint256 maxValuePerGpu);
+    function params() external view returns (Params memory);
+    function latestRoundId() external view returns (uint64);
+    function quorum() external view returns (uint256);
+    function signerCount() external view returns (uint256);
+    function isSigner(address account) external view returns (bool);
+    function stopped() external view returns (bool);
+
+    /// @notice EIP-712 digest of a round, the message each signer signs.
+    function hashRound(Round calldata round) external view returns (bytes32);
+
+    /// @notice EIP-712 digest of a GpuReport under this contract's domain, the message a host key signs.
+    function hashGpuReport(GpuReport calldata report) external view returns (bytes32);
+}

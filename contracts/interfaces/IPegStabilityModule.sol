@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title IPegStabilityModule
+/// @notice Swaps USDC (6 decimals) and GPUSD (18 decimals) 1:1, less bounded fees that go to the Reserve. When the
+/// module's free USDC cannot pay a redemption in full, the rest joins a FIFO queue, escrowing its GPUSD.
+/// @dev The queue is a line of cumulative USDC ranges. Request i covers [start_i, start_i + amount_i) and
+/// `queueFilled` counts the USDC that incoming swaps have assigned to the line. A request is filled up to
+/// clamp(queueFilled − start_i, 0, amount_i), so every request, fill, claim and cancel costs O(1) and the amount ahead
+/// of a request is exactly start_i − queueFilled. Cancelling pays out what was filled, returns the unfilled GPUSD, and
+/// leaves the unfilled range in line; USDC that later covers such a range becomes free liquidity of the module.
+/// While anyone waits in line, every incoming USDC goes to the line first and no redemption is paid directly.
+interface IPegStabilityModule {
+    struct Request {
+        address owner;
+        uint128 start; // [usdc] position of the range's first unit in the line
+        uint128 amount; // [usdc] requested
+        uint128 claimed; // [usdc] already paid out
+        bool cancelled;
+    }
+
+    struct QueueStatus {
+        uint256 filled; // [usdc] filled so far (claimed included)
+        uint256 claimable; // [usdc] filled and not yet claimed
+        uint256 amountAhead; // [usdc] USDC that must arrive before this request starts to fill
+        uint256 remaining; // [usdc] still unfilled
+        uint256 estimatedWait; // [s] (amountAhead + remaining) ÷ recent inflow rate; type(uint256).max with no inflow
+    }
+
+    event SoldUsdc(address indexed sender, address indexed to, uint256 usdcIn, uint256 gpusdOut, uint256 fee, uint256 toQueue);
+    event Redeemed(address indexed sender, address indexed to, uint256 gpusdIn, uint256 usdcOut, uint256 fee, uint256 queued, uint256 requestId);
+    event RedemptionQueued(uint256 indexed requestId, address indexed owner, uint256 start, uint256 amount);
+    event QueueFilled(uint256 queueFilled, uint256 queueEnd, uint256 amount);
+    event RedemptionClaimed(uint256 indexed requestId, address indexed to, uint256 usdcOut);
+    event RedemptionCancelled(uint256 indexed requestId, address indexed owner, uint256 usdcOut, uint256 gpusdReturned);
+    event FeesSet(uint256 tin, uint256 tout);
+    event InflowRateUpdated(uint256 ratePerSecond, uint40 timestamp);
+
+    error ZeroAmount();
+    error ZeroAddress();
+    error UnknownRequest(uint256 requestId);
+    error NotRequestOwner(uint256 requestId, address caller, address owner);
+    error RequestCancelled(uint256 requestId);
+    error NothingToClaim(uint256 requestId);
+    error AmountTooSmall(uint256 gpusdAmount, uint256 minimum);
+    error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+
+    /// @notice Takes `usdcAmount` USDC from the caller and mints GPUSD 1:1 to `to`, less the `tin` fee. Incoming USDC
+    /// fills the redemption queue first. Blocked while paused.
+    function sellUsdc(uint256 usdcAmount, address to) external returns (uint256 gpusdOut);
+
+    /// @notice Takes `gpusdAmount` GPUSD from the caller and pays USDC 1:1 to `to`, less the `tout` fee. What free
+    /// USDC cannot pay joins the queue. Never blocked by a pause.
+    /// @return usdcOut paid now
+    /// @return requestId 0 if nothing was queued
+    function redeem(uint256 gpusdAmount, address to) external returns (uint256 usdcOut, uint256 requestId);
+
+    /// @notice Pays the filled, unclaimed part of a request to its owner.
+    function claim(uint256 requestId) external returns (uint256 usdcOut);
+
+    /// @notice Pays the filled part and returns the unfilled part's GPUSD. Never blocked by a pause.
+    function cancel(uint256 requestId) external returns (uint256 usdcOut, uint256 gpusdReturned);
+
+    /// @param tin [wad] fee on USDC → GPUSD
+    /// @param tout [wad] fee on GPUSD → USDC
+    function setFees(uint256 tin, uint256 tout) external; // risk curator
+    function pause() external; // guardian
+    function unpause() external; // guardian
+
+    function request(uint256 requestId) external view returns (Request memory);
+    function queueStatus(uint256 requestId) external view returns (QueueStatus memory);
+    /// @notice USDC waiting in line and not yet filled.
+    function queueDepth() external view returns (uint256);
+    /// @notice USDC the module could pay directly right now.
+    function freeLiquidity() external view returns (uint256);
+    /// @notice Exponential moving average of USDC inflow [usdc per second].
+    function inflowRate() external view returns (uint256);
+    function tin() external view returns (uint256);
+    function tout() external view returns (uint256);
+    function lastRequestId() external view returns (uint256);
+}

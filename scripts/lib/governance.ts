@@ -1,0 +1,62 @@
+/**
+ * The protocol's role map: which role may call which function, and each role's execution delay (the timelock).
+ * Deployment (Ignition), tests and the access-control checks all read this one table.
+ */
+
+export const ROLES = {
+  ADMIN: 0n, // AccessManager.ADMIN_ROLE
+  RISK_CURATOR: 1n,
+  UNDERWRITER: 2n,
+  ORACLE_ADMIN: 3n,
+  GUARDIAN: 4n,
+  /** Protocol contracts that mint and burn GPUSD. */
+  MINTER: 10n,
+  /** The Reserve, the only caller of SavingsVault.addInterest. */
+  RESERVE: 11n,
+} as const;
+
+export type RoleName = keyof typeof ROLES;
+
+const DAY = 24 * 60 * 60;
+
+/** Execution delays in seconds (DESIGN §3). Contract roles (MINTER, RESERVE) act at once. */
+export const ROLE_DELAYS: Record<RoleName, number> = {
+  ADMIN: 2 * DAY,
+  RISK_CURATOR: 1 * DAY,
+  UNDERWRITER: 0,
+  ORACLE_ADMIN: 2 * DAY,
+  GUARDIAN: 0,
+  MINTER: 0,
+  RESERVE: 0,
+};
+
+/** Human roles, in the order deployments take their holders as parameters. */
+export const HUMAN_ROLES = ["ADMIN", "RISK_CURATOR", "UNDERWRITER", "ORACLE_ADMIN", "GUARDIAN"] as const satisfies readonly RoleName[];
+
+/** contract name → function name → role. Every restricted function of every contract appears here exactly once. */
+export const FUNCTION_ROLES = {
+  GPUSD: { mint: "MINTER", burn: "MINTER" },
+  FleetRegistry: { onboard: "UNDERWRITER", setHostSigner: "UNDERWRITER", retire: "UNDERWRITER" },
+  FleetOracle: {
+    addSigner: "ORACLE_ADMIN",
+    removeSigner: "ORACLE_ADMIN",
+    setQuorum: "ORACLE_ADMIN",
+    resume: "ORACLE_ADMIN",
+    setClassBounds: "RISK_CURATOR",
+    setParams: "RISK_CURATOR",
+    stop: "GUARDIAN",
+  },
+  CreditEngine: {
+    setClass: "RISK_CURATOR",
+    setGlobalDebtCeiling: "RISK_CURATOR",
+    setDefaultOperatorCeiling: "RISK_CURATOR",
+    setOperatorCeiling: "RISK_CURATOR",
+    pause: "GUARDIAN",
+    unpause: "GUARDIAN",
+  },
+  PegStabilityModule: { setFees: "RISK_CURATOR", pause: "GUARDIAN", unpause: "GUARDIAN" },
+  SavingsVault: { addInterest: "RESERVE", setSmearWindow: "RISK_CURATOR" },
+  Reserve: { setReserveFactor: "RISK_CURATOR" },
+} as const satisfies Record<string, Record<string, RoleName>>;
+
+export type GovernedContract = keyof typeof FUNCTION_ROLES;
