@@ -60,3 +60,21 @@ export const FUNCTION_ROLES = {
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type GovernedContract = keyof typeof FUNCTION_ROLES;
+
+type AbiFunction = { type: string; name?: string; inputs?: readonly { type: string; components?: readonly unknown[] }[] };
+
+/** Groups a contract's restricted function selectors by role, from its compiled ABI. */
+export function selectorsByRole(
+  contract: GovernedContract,
+  abi: readonly AbiFunction[],
+  toSelector: (item: AbiFunction) => `0x${string}`,
+): { role: RoleName; selectors: `0x${string}`[] }[] {
+  const table = FUNCTION_ROLES[contract] as Record<string, RoleName>;
+  const byRole = new Map<RoleName, `0x${string}`[]>();
+  for (const [fn, role] of Object.entries(table)) {
+    const items = abi.filter((item) => item.type === "function" && item.name === fn);
+    if (items.length === 0) throw new Error(`FUNCTION_ROLES.${contract}.${fn}: no such function in the ABI; fix the table in scripts/lib/governance.ts`);
+    for (const item of items) byRole.set(role, [...(byRole.get(role) ?? []), toSelector(item)]);
+  }
+  return [...byRole].map(([role, selectors]) => ({ role, selectors }));
+}
