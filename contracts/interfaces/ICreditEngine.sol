@@ -93,6 +93,7 @@ interface ICreditEngine {
     error VaultHasCollateral(uint256 vaultId, uint256 fleetId);
     error VaultHasNoCollateral(uint256 vaultId);
     error VaultHasDebt(uint256 vaultId, uint256 debt);
+    error NoDebt(uint256 vaultId);
     error ExceedsMaxLtv(uint256 vaultId, uint256 debt, uint256 maxDebt);
     error ClassCeilingExceeded(uint16 classId, uint256 classDebt, uint256 ceiling);
     error GlobalCeilingExceeded(uint256 totalPrincipal, uint256 ceiling);
@@ -175,6 +176,7 @@ interface ICreditEngine {
     function nextDue(uint256 vaultId) external view returns (uint40 dueAt, uint256 principalDue, uint40 graceEndsAt);
 
     function globalDebtCeiling() external view returns (uint256);
+    function defaultOperatorCeiling() external view returns (uint256);
     function totalPrincipal() external view returns (uint256);
     function operatorPrincipal(address operator) external view returns (uint256);
     function operatorCeiling(address operator) external view returns (uint256);

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
+import {IGPUSD} from "./interfaces/IGPUSD.sol";
+import {IFleetRegistry} from "./interfaces/IFleetRegistry.sol";
+import {IFleetOracle} from "./interfaces/IFleetOracle.sol";
+import {MathLib, WAD, RAY} from "./libraries/MathLib.sol";
+import {Bounds} from "./libraries/Bounds.sol";
+import {Amortization} from "./libraries/Amortization.sol";
+
+/// @title CreditEngine
+/// @notice Vaults of fleet NFTs and the GPUSD debt drawn against them.
+/// @dev Warning: the engine trusts GPUSD, the FleetRegistry and the FleetOracle it is deployed with; none of them has
+/// transfer hooks, and every external call still comes after the state it depends on is written.
+contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
+    using MathLib for uint256;
+    using SafeCast for uint256;
+
+    /// @dev Packed so that a borrow or repay reads each class in four slots and writes two.
+    struct ClassSlot {
+        uint128 normDebt; // [wad/ray]
+        uint40 lastAccrual; // [unix s]
+        uint64 maxLtv; // [wad]
+        uint256 rate; // [ray]
+        uint96 stabilityFee; // [ray] per second
+        uint64 liquidationLtv; // [wad]
+        uint32 term; // [s]
+        uint32 period; // [s]
+        uint32 grace; // [s]
+        uint128 debtCeiling; // [wad]
+        uint128 dust; // [wad]
+    }
+
+    struct VaultSlot {
+        address owner;
+        uint16 classId;
+        uint40 fleetId;
+        uint40 scheduleStart;
+        uint128 normDebt;
+        uint128 principal;
+        uint128 peakPrincipal;
+    }
+
+    struct OperatorSlot {
+        uint128 principal; // [wad]
+        uint128 ceiling; // [wad] 0 = the default ceiling
+    }
+
+    IGPUSD public immutable gpusd;
+    IFleetRegistry public immutable registry;
+    IFleetOracle public immutable oracle;
+    address public immutable reserve;
+
+    uint128 internal _totalPrincipal; // [wad]
+    uint128 internal _globalDebtCeiling; // [wad]
+    uint128 internal _defaultOperatorCeiling; // [wad]
+    uint64 internal _lastVaultId;
+
+    mapping(uint16 classId => ClassSlot) internal _classes;
+    mapping(uint256 vaultId => VaultSlot) internal _vaults;
+    mapping(address operator => OperatorSlot) internal _operators;
+
+    constructor(address authority, IGPUSD gpusd_, IFleetRegistry registry_, IFleetOracle oracle_, address reserve_)
+        AccessManaged(authority)
+    {
+        if (address(gpusd_) == address(0) || address(registry_) == address(0)) revert ZeroAddress();
+        if (address(oracle_) == address(0) || reserve_ == address(0)) revert ZeroAddress();
+        gpusd = gpusd_;
+        registry = registry_;
+        oracle = oracle_;
+        reserve = reserve_;
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc ICreditEngine
+    function setClass(uint16 classId, ClassParams calldata p) external restricted {
+        if (classId == 0) revert UnknownClass(0);
+        _checkBound("stabilityFee", p.stabilityFee, RAY, Bounds.MAX_STABILITY_FEE);
+        _checkBound("maxLtv", p.maxLtv, 1, Bounds.MAX_LTV);
+        _checkBound("liquidationLtv", p.liquidationLtv, p.maxLtv + 1, Bounds.MAX_LIQUIDATION_LTV);
+        _checkBound("term", p.term, Bounds.MIN_TERM, Bounds.MAX_TERM);
+        _checkBound("period", p.period, Bounds.MIN_PERIOD, MathLib.min(Bounds.MAX_PERIOD, p.term));
+        _checkBound("grace", p.grace, 0, Bounds.MAX_GRACE);
+        _checkBound("debtCeiling", p.debtCeiling, 0, type(uint128).max);
+        _checkBound("dust", p.dust, 0, p.debtCeiling);
+
+        ClassSlot storage c = _classes[classId];
+        uint256 interest;
+        if (c.term == 0) {
+            c.rate = RAY;
+            c.lastAccrual = uint40(block.timestamp);
+        } else {
+            // The old fee applies up to now; the new one from now on.
+            (, interest) = _accrue(classId, c);
+        }
+        c.stabilityFee = uint96(p.stabilityFee);
+        c.maxLtv = uint64(p.maxLtv);
+        c.liquidationLtv = uint64(p.liquidationLtv);
+        c.term = p.term;
+        c.period = p.period;
+        c.grace = p.grace;
+        c.debtCeiling = uint128(p.debtCeiling);
+        c.dust = uint128(p.dust);
+        emit ClassSet(
+            classId, p.stabilityFee, p.maxLtv, p.liquidationLtv, p.debtCeiling, p.dust, p.term, p.period, p.grace
+        );
+        _mintInterest(interest);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function setGlobalDebtCeiling(uint256 ceiling) external restricted {
+        _globalDebtCeiling = ceiling.toUint128();
+        emit GlobalDebtCeilingSet(ceiling);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function setDefaultOperatorCeiling(uint256 ceiling) external restricted {
+        _defaultOperatorCeiling = ceiling.toUint128();
+        emit DefaultOperatorCeilingSet(ceiling);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function setOperatorCeiling(address operator, uint256 ceiling) external restricted {
+        if (operator == address(0)) revert ZeroAddress();
+        _operators[operator].ceiling = ceiling.toUint128();
+        emit OperatorCeilingSet(operator, ceiling);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc ICreditEngine
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- vaults
+
+    /// @inheritdoc ICreditEngine
+    function open(uint256 fleetId) external returns (uint256 vaultId) {
+        uint16 classId = _classOfFleet(fleetId);
+        vaultId = ++_lastVaultId;
+        _vaults[vaultId] =
+            VaultSlot({owner: msg.sender, classId: classId, fleetId: uint40(fleetId), scheduleStart: 0, normDebt: 0, principal: 0, peakPrincipal: 0});
+        emit VaultOpened(vaultId, msg.sender, fleetId, classId);
+        registry.transferFrom(msg.sender, address(this), fleetId);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function addCollateral(uint256 vaultId, uint256 fleetId) external {
+        VaultSlot storage v = _ownedVault(vaultId);
+        if (v.fleetId != 0) revert VaultHasCollateral(vaultId, v.fleetId);
+        uint16 classId = _classOfFleet(fleetId);
+        v.fleetId = uint40(fleetId);
+        v.classId = classId;
+        emit CollateralAdded(vaultId, fleetId, classId);
+        registry.transferFrom(msg.sender, address(this), fleetId);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function removeCollateral(uint256 vaultId, address to) external {
+        if (to == address(0)) revert ZeroAddress();
+        VaultSlot storage v = _ownedVault(vaultId);
+        uint256 fleetId = v.fleetId;
+        if (fleetId == 0) revert VaultHasNoCollateral(vaultId);
+        if (v.normDebt != 0) revert VaultHasDebt(vaultId, _debt(v));
+        v.fleetId = 0;
+        v.classId = 0;
+        emit CollateralRemoved(vaultId, fleetId, to);
+        registry.transferFrom(address(this), to, fleetId);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function close(uint256 vaultId, address to) external {
+        if (to == address(0)) revert ZeroAddress();
+        VaultSlot storage v = _ownedVault(vaultId);
+        if (v.normDebt != 0) revert VaultHasDebt(vaultId, _debt(v));
+        uint256 fleetId = v.fleetId;
+        delete _vaults[vaultId];
+        if (fleetId != 0) emit CollateralRemoved(vaultId, fleetId, to);
+        emit VaultClosed(vaultId, msg.sender);
+        if (fleetId != 0) registry.transferFrom(address(this), to, fleetId);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function borrow(uint256 vaultId, uint256 amount, address to) external whenNotPaused {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        VaultSlot storage v = _ownedVault(vaultId);
+        uint256 fleetId = v.fleetId;
+        if (fleetId == 0) revert VaultHasNoCollateral(vaultId);
+        ClassSlot storage c = _classes[v.classId];
+        (uint256 rate, uint256 interest) = _accrue(v.classId, c);
+
+        _extendSchedule(vaultId, v, c, amount);
+        uint256 debt = _addDebt(vaultId, v, c, amount, rate);
+        _chargeCeilings(v.owner, amount);
+
+        // Borrowable value rounds down; the oracle reverts while stopped or stale, which stops new debt.
+        uint256 maxDebt = oracle.borrowValue(fleetId).wMulDown(c.maxLtv);
+        if (debt > maxDebt) revert ExceedsMaxLtv(vaultId, debt, maxDebt);
+
+        emit Borrowed(vaultId, to, amount, v.normDebt, v.principal, v.peakPrincipal, v.scheduleStart, rate);
+        _mintInterest(interest);
+        gpusd.mint(to, amount);
+    }
+
+    /// @dev A fresh loan starts its line now. A running one must be on schedule, and its peak rises so that this
+    /// period's allowance grows by exactly `amount` (rounded up, so the borrow never by itself puts it behind).
+    function _extendSchedule(uint256 vaultId, VaultSlot storage v, ClassSlot storage c, uint256 amount) internal {
+        uint256 principal = v.principal;
+        if (principal == 0) {
+            v.scheduleStart = uint40(block.timestamp);
+            v.peakPrincipal = amount.toUint128();
+        } else {
+            Amortization.Schedule memory s = _schedule(v, c);
+            _requireOnSchedule(vaultId, s, principal);
+            uint256 elapsed = Amortization.elapsedPeriodsTime(s, block.timestamp);
+            if (elapsed >= s.term) revert LoanMatured(vaultId, uint40(s.start + s.term));
+            v.peakPrincipal = (s.peak + amount.mulDivUp(s.term, s.term - elapsed)).toUint128();
+        }
+        v.principal = (principal + amount).toUint128();
+    }
+
+    /// @dev Debt rounds up against the borrower. Returns the vault's new debt after the dust and class-ceiling checks.
+    function _addDebt(uint256 vaultId, VaultSlot storage v, ClassSlot storage c, uint256 amount, uint256 rate)
+        internal
+        returns (uint256 debt)
+    {
+        uint256 normAdded = amount.rDivUp(rate);
+        uint256 normDebt = v.normDebt + normAdded;
+        v.normDebt = normDebt.toUint128();
+        debt = normDebt.rMulUp(rate);
+        if (debt < c.dust) revert DebtBelowDust(vaultId, debt, c.dust);
+
+        uint256 classNormDebt = c.normDebt + normAdded;
+        c.normDebt = classNormDebt.toUint128();
+        uint256 classDebt = classNormDebt.rMulUp(rate);
+        if (classDebt > c.debtCeiling) revert ClassCeilingExceeded(v.classId, classDebt, c.debtCeiling);
+    }
+
+    /// @dev Global and per-operator ceilings bind principal, not interest, so accrual alone never breaches one.
+    function _chargeCeilings(address owner, uint256 amount) internal {
+        uint256 total = _totalPrincipal + amount;
+        if (total > _globalDebtCeiling) revert GlobalCeilingExceeded(total, _globalDebtCeiling);
+        _totalPrincipal = uint128(total);
+
+        OperatorSlot storage op = _operators[owner];
+        uint256 opPrincipal = op.principal + amount;
+        uint256 opCeiling = op.ceiling == 0 ? _defaultOperatorCeiling : op.ceiling;
+        if (opPrincipal > opCeiling) revert OperatorCeilingExceeded(owner, opPrincipal, opCeiling);
+        op.principal = uint128(opPrincipal);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function repay(uint256 vaultId, uint256 amount) external returns (uint256 paid) {
+        if (amount == 0) revert ZeroAmount();
+        VaultSlot storage v = _vaults[vaultId];
+        if (v.owner == address(0)) revert UnknownVault(vaultId);
+        uint256 normDebt = v.normDebt;
+        if (normDebt == 0) revert NoDebt(vaultId);
+        ClassSlot storage c = _classes[v.classId];
+        (uint256 rate, uint256 interest) = _accrue(v.classId, c);
+
+        uint256 debt = normDebt.rMulUp(rate);
+        uint256 normRepaid;
+        if (amount >= debt) {
+            paid = debt;
+            normRepaid = normDebt;
+        } else {
+            paid = amount;
+            // Credit rounds down: the remaining normalized debt never understates what is owed.
+            normRepaid = paid.rDivDown(rate);
+            uint256 remaining = (normDebt - normRepaid).rMulUp(rate);
+            if (remaining < c.dust) revert DebtBelowDust(vaultId, remaining, c.dust);
+        }
+
+        uint256 principal = v.principal;
+        uint256 interestOwed = debt - principal;
+        uint256 interestPaid = MathLib.min(paid, interestOwed);
+        uint256 principalPaid = paid - interestPaid;
+        principal -= principalPaid;
+
+        normDebt -= normRepaid;
+        v.normDebt = uint128(normDebt);
+        v.principal = uint128(principal);
+        if (principal == 0) {
+            v.scheduleStart = 0;
+            v.peakPrincipal = 0;
+        }
+        c.normDebt -= uint128(normRepaid);
+        if (principalPaid != 0) {
+            _totalPrincipal -= uint128(principalPaid);
+            _operators[v.owner].principal -= uint128(principalPaid);
+        }
+
+        emit Repaid(vaultId, msg.sender, paid, interestPaid, principalPaid, normDebt, principal, rate);
+        _mintInterest(interest);
+        gpusd.burn(msg.sender, paid);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function accrue(uint16 classId) external {
+        ClassSlot storage c = _classes[classId];
+        if (c.term == 0) revert UnknownClass(classId);
+        (, uint256 interest) = _accrue(classId, c);
+        _mintInterest(interest);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ICreditEngine
+    function classParams(uint16 classId) external view returns (ClassParams memory) {
+        ClassSlot storage c = _classes[classId];
+        return ClassParams({
+            stabilityFee: c.stabilityFee,
+            maxLtv: c.maxLtv,
+            liquidationLtv: c.liquidationLtv,
+            debtCeiling: c.debtCeiling,
+            dust: c.dust,
+            term: c.term,
+            period: c.period,
+            grace: c.grace
+        });
+    }
+
+    /// @inheritdoc ICreditEngine
+    function classState(uint16 classId) external view returns (ClassState memory) {
+        ClassSlot storage c = _classes[classId];
+        return ClassState({rate: _projectedRate(c), normDebt: c.normDebt, lastAccrual: c.lastAccrual});
+    }
+
+    /// @inheritdoc ICreditEngine
+    function vault(uint256 vaultId) external view returns (Vault memory) {
+        VaultSlot storage v = _vaults[vaultId];
+        return Vault({
+            owner: v.owner,
+            classId: v.classId,
+            fleetId: v.fleetId,
+            scheduleStart: v.scheduleStart,
+            normDebt: v.normDebt,
+            principal: v.principal,
+            peakPrincipal: v.peakPrincipal
+        });
+    }
+
+    /// @inheritdoc ICreditEngine
+    function debtOf(uint256 vaultId) external view returns (uint256) {
+        return _debt(_vaults[vaultId]);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function healthOf(uint256 vaultId) public view returns (uint256) {
+        VaultSlot storage v = _vaults[vaultId];
+        uint256 debt = _debt(v);
+        if (debt == 0) return type(uint256).max;
+        (uint256 value,) = oracle.liquidationValue(v.fleetId);
+        // Rounds down: a vault on the edge counts as unhealthy.
+        return value.wMulDown(_classes[v.classId].liquidationLtv).wDivDown(debt);
+    }
+
+    /// @inheritdoc ICreditEngine
+    function isLiquidatable(uint256 vaultId)
+        external
+        view
+        returns (bool liquidatable, bool unhealthy, bool missedPayment)
+    {
+        VaultSlot storage v = _vaults[vaultId];
+        if (v.normDebt == 0) return (false, false, false);
+        unhealthy = healthOf(vaultId) < WAD;
+        missedPayment = Amortization.isMissed(_schedule(v, _classes[v.classId]), v.principal, block.timestamp);
+        liquidatable = unhealthy || missedPayment;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function maxBorrow(uint256 vaultId) external view returns (uint256) {
+        VaultSlot storage v = _vaults[vaultId];
+        if (v.fleetId == 0) return 0;
+        try oracle.borrowValue(v.fleetId) returns (uint256 value) {
+            return value.wMulDown(_classes[v.classId].maxLtv).zeroFloorSub(_debt(v));
+        } catch {
+            return 0;
+        }
+    }
+
+    /// @inheritdoc ICreditEngine
+    function nextDue(uint256 vaultId) external view returns (uint40 dueAt, uint256 principalDue, uint40 graceEndsAt) {
+        VaultSlot storage v = _vaults[vaultId];
+        ClassSlot storage c = _classes[v.classId];
+        (dueAt, principalDue) = Amortization.nextDue(_schedule(v, c), v.principal);
+        if (dueAt != 0) graceEndsAt = dueAt + c.grace;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function globalDebtCeiling() external view returns (uint256) {
+        return _globalDebtCeiling;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function defaultOperatorCeiling() external view returns (uint256) {
+        return _defaultOperatorCeiling;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function totalPrincipal() external view returns (uint256) {
+        return _totalPrincipal;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function lastVaultId() external view returns (uint256) {
+        return _lastVaultId;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function operatorPrincipal(address operator) external view returns (uint256) {
+        return _operators[operator].principal;
+    }
+
+    /// @inheritdoc ICreditEngine
+    function operatorCeiling(address operator) external view returns (uint256) {
+        uint256 own = _operators[operator].ceiling;
+        return own == 0 ? _defaultOperatorCeiling : own;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _ownedVault(uint256 vaultId) internal view returns (VaultSlot storage v) {
+        v = _vaults[vaultId];
+        address owner = v.owner;
+        if (owner == address(0)) revert UnknownVault(vaultId);
+        if (owner != msg.sender) revert NotVaultOwner(vaultId, msg.sender, owner);
+    }
+
+    function _classOfFleet(uint256 fleetId) internal view returns (uint16 classId) {
+        (classId,) = registry.classAndCount(fleetId);
+        if (_classes[classId].term == 0) revert UnknownClass(classId);
+    }
+
+    /// @dev Compounds the accumulator to now. Interest is the class's normalized debt times the rate increase, rounded
+    /// down, so minted GPUSD never exceeds the debt it represents. The caller mints it after its own state changes.
+    function _accrue(uint16 classId, ClassSlot storage c) internal returns (uint256 rate, uint256 interest) {
+        rate = c.rate;
+        uint256 elapsed = block.timestamp - c.lastAccrual;
+        if (elapsed == 0) return (rate, 0);
+        uint256 newRate = rate.rMulDown(MathLib.rPow(c.stabilityFee, elapsed));
+        uint256 normDebt = c.normDebt;
+        interest = normDebt.rMulDown(newRate - rate);
+        c.rate = newRate;
+        c.lastAccrual = uint40(block.timestamp);
+        emit Accrued(classId, newRate, interest, normDebt, uint40(block.timestamp));
+        rate = newRate;
+    }
+
+    function _mintInterest(uint256 interest) internal {
+        if (interest != 0) gpusd.mint(reserve, interest);
+    }
+
+    function _projectedRate(ClassSlot storage c) internal view returns (uint256) {
+        uint256 rate = c.rate;
+        uint256 elapsed = block.timestamp - c.lastAccrual;
+        if (elapsed == 0 || rate == 0) return rate;
+        return rate.rMulDown(MathLib.rPow(c.stabilityFee, elapsed));
+    }
+
+    function _debt(VaultSlot storage v) internal view returns (uint256) {
+        uint256 normDebt = v.normDebt;
+        if (normDebt == 0) return 0;
+        return normDebt.rMulUp(_projectedRate(_classes[v.classId]));
+    }
+
+    function _schedule(VaultSlot storage v, ClassSlot storage c) internal view returns (Amortization.Schedule memory) {
+        return Amortization.Schedule({
+            start: v.scheduleStart,
+            peak: v.peakPrincipal,
+            term: c.term,
+            period: c.period,
+            grace: c.grace
+        });
+    }
+
+    function _requireOnSchedule(uint256 vaultId, Amortization.Schedule memory s, uint256 principal) internal view {
+        if (Amortization.isMissed(s, principal, block.timestamp)) {
+            (uint40 dueAt,) = Amortization.nextDue(s, principal);
+            revert PaymentMissed(vaultId, dueAt, principal, Amortization.allowedAt(s, dueAt));
+        }
+    }
+
+    function _checkBound(bytes32 parameter, uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min || value > max) revert ParameterOutOfBounds(parameter, value, min, max);
+    }
+}
