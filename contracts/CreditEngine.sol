@@ -147,8 +147,10 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     function open(uint256 fleetId) external returns (uint256 vaultId) {
         uint16 classId = _classOfFleet(fleetId);
         vaultId = ++_lastVaultId;
-        _vaults[vaultId] =
-            VaultSlot({owner: msg.sender, classId: classId, fleetId: uint40(fleetId), scheduleStart: 0, normDebt: 0, principal: 0, peakPrincipal: 0});
+        VaultSlot storage v = _vaults[vaultId];
+        v.owner = msg.sender;
+        v.classId = classId;
+        v.fleetId = fleetId.toUint40();
         emit VaultOpened(vaultId, msg.sender, fleetId, classId);
         registry.transferFrom(msg.sender, address(this), fleetId);
     }
@@ -158,7 +160,7 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         VaultSlot storage v = _ownedVault(vaultId);
         if (v.fleetId != 0) revert VaultHasCollateral(vaultId, v.fleetId);
         uint16 classId = _classOfFleet(fleetId);
-        v.fleetId = uint40(fleetId);
+        v.fleetId = fleetId.toUint40();
         v.classId = classId;
         emit CollateralAdded(vaultId, fleetId, classId);
         registry.transferFrom(msg.sender, address(this), fleetId);

@@ -10,7 +10,11 @@ import {IGPUSD} from "./interfaces/IGPUSD.sol";
 /// @title GPUSD
 /// @notice The synthetic dollar minted against GPU fleets and USDC.
 contract GPUSD is IGPUSD, ERC20Permit, AccessManaged {
-    constructor(address authority) ERC20("GPU Credit Dollar", "GPUSD") ERC20Permit("GPU Credit Dollar") AccessManaged(authority) {}
+    constructor(address authority)
+        ERC20("GPU Credit Dollar", "GPUSD")
+        ERC20Permit("GPU Credit Dollar")
+        AccessManaged(authority)
+    {}
 
     /// @inheritdoc IERC20Permit
     function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {

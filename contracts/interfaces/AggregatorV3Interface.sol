@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 /// @notice The Chainlink price-feed read interface, so existing integrations can read a GPU class value index.
+// solhint-disable-next-line interface-starts-with-i
 interface AggregatorV3Interface {
     function decimals() external view returns (uint8);
     function description() external view returns (string memory);

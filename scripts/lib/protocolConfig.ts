@@ -1,0 +1,96 @@
+/**
+ * Launch parameters: GPU classes, risk limits, oracle safety settings. Deployment reads them from here; the demo,
+ * the oracle nodes and the app read the class list from here too. Every value sits inside contracts/libraries/Bounds.sol.
+ */
+import { annualRateToPerSecond } from "./rates.js";
+
+const DAY = 24 * 60 * 60;
+const usd = (dollars: number) => BigInt(Math.round(dollars * 100)) * 10n ** 16n;
+const pct = (percent: number) => BigInt(Math.round(percent * 100)) * 10n ** 14n;
+
+export type GpuClass = {
+  classId: number;
+  name: string;
+  /** Engine risk parameters (ICreditEngine.ClassParams). */
+  params: {
+    stabilityFee: bigint;
+    maxLtv: bigint;
+    liquidationLtv: bigint;
+    debtCeiling: bigint;
+    dust: bigint;
+    term: number;
+    period: number;
+    grace: number;
+  };
+  /** Oracle sanity bounds per GPU, exclusive [wad]. */
+  minValuePerGpu: bigint;
+  maxValuePerGpu: bigint;
+};
+
+/**
+ * LTVs follow USD.AI's 70–80 % on amortizing ~36-month GPU loans, lower for the older A100. Per-GPU bounds bracket
+ * secondary-market prices (2025–26) with room for a crash below and no room for a 2× fantasy above list price.
+ */
+export const GPU_CLASSES: readonly GpuClass[] = [
+  {
+    classId: 1,
+    name: "H100 SXM",
+    params: {
+      stabilityFee: annualRateToPerSecond(pct(10)),
+      maxLtv: pct(70),
+      liquidationLtv: pct(80),
+      debtCeiling: usd(50_000_000),
+      dust: usd(10_000),
+      term: 1080 * DAY,
+      period: 30 * DAY,
+      grace: 7 * DAY,
+    },
+    minValuePerGpu: usd(500),
+    maxValuePerGpu: usd(60_000),
+  },
+  {
+    classId: 2,
+    name: "H200",
+    params: {
+      stabilityFee: annualRateToPerSecond(pct(10)),
+      maxLtv: pct(70),
+      liquidationLtv: pct(80),
+      debtCeiling: usd(50_000_000),
+      dust: usd(10_000),
+      term: 1080 * DAY,
+      period: 30 * DAY,
+      grace: 7 * DAY,
+    },
+    minValuePerGpu: usd(500),
+    maxValuePerGpu: usd(70_000),
+  },
+  {
+    classId: 3,
+    name: "A100 80GB",
+    params: {
+      stabilityFee: annualRateToPerSecond(pct(12)),
+      maxLtv: pct(60),
+      liquidationLtv: pct(72),
+      debtCeiling: usd(20_000_000),
+      dust: usd(10_000),
+      term: 720 * DAY,
+      period: 30 * DAY,
+      grace: 7 * DAY,
+    },
+    minValuePerGpu: usd(200),
+    maxValuePerGpu: usd(25_000),
+  },
+];
+
+export const PROTOCOL = {
+  globalDebtCeiling: usd(100_000_000),
+  defaultOperatorCeiling: usd(25_000_000),
+  oracle: {
+    maxAge: 6 * 60 * 60, // rounds every few minutes; six hours of silence means the oracle is down
+    increaseDelay: 60 * 60,
+    maxIncreasePerDay: pct(10),
+  },
+  psm: { tin: 0n, tout: pct(0.1) },
+  reserveFactor: pct(20),
+  smearWindow: 7 * DAY,
+} as const;
