@@ -38,7 +38,7 @@ describe("CreditEngine", function () {
     });
 
     it("refuses a fleet whose class has no parameters", async function () {
-      const fleetId = await onboardFleet(sys, { classId: 9, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorA" });
+      const fleetId = await onboardFleet(sys, { name: "unclassified", classId: 9, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorA" });
       await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.open([fleetId], { account: sys.accounts.operatorA.account }), sys.engine, "UnknownClass", [9]);
     });
 
