@@ -1,0 +1,181 @@
+/**
+ * The demo story of `npm start`: fleets onboarded and valued, a saver, two operators borrowing, a month passing with
+ * interest flowing to savers, instalments paid, and a saver's exit that outruns the PSM and waits in the queue.
+ */
+import { maxUint256 } from "viem";
+import { DEMO_FLEETS } from "./demoScenario.js";
+import { GPU_CLASSES } from "./protocolConfig.js";
+import { DAY, USDC_UNIT, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
+import { formatDate, formatHealth, formatPct, formatUsd, formatUsdc } from "./format.js";
+
+export type DemoState = Protocol & {
+  fleets: { fleetId: bigint; name: string; classId: number; gpuCount: number; operator: OperatorName; value: bigint }[];
+  vaults: { vaultId: bigint; fleetIndex: number }[];
+  requestIds: bigint[];
+};
+
+type Log = (line: string) => void;
+
+/** Publishes a round carrying every fleet's current demo value. */
+async function revalue(d: DemoState) {
+  await publishRound(d, d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 })));
+}
+
+async function passTime(d: DemoState, seconds: bigint, log: Log) {
+  await d.networkHelpers.time.increase(seconds);
+  await revalue(d);
+  for (const c of GPU_CLASSES) await d.engine.write.accrue([c.classId], { account: d.accounts.keeper.account });
+  await d.reserve.write.distribute({ account: d.accounts.keeper.account });
+  log(`  … ${seconds / DAY} days pass: oracle round #${await d.oracle.read.latestRoundId()}, interest accrued and distributed`);
+}
+
+export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
+  const d: DemoState = { ...p, fleets: [], vaults: [], requestIds: [] };
+  const { accounts } = d;
+
+  log("Underwriter onboards three GPU fleets:");
+  for (const spec of DEMO_FLEETS) {
+    const fleetId = await onboardFleet(d, spec);
+    const value = spec.valuePerGpu * BigInt(spec.gpuCount);
+    d.fleets.push({ fleetId, name: spec.name, classId: spec.classId, gpuCount: spec.gpuCount, operator: spec.operator, value });
+    log(`  fleet #${fleetId} ${spec.name}: ${spec.gpuCount} × ${className(spec.classId)} → ${spec.operator}`);
+  }
+
+  log(`Oracle: ${await d.oracle.read.quorum()} of ${await d.oracle.read.signerCount()} signers publish the first valuation round (demo values, see README)`);
+  await revalue(d);
+  await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay);
+  await revalue(d);
+
+  log("Saver deposits 1,500,000 USDC at the PSM and stakes 1,400,000 GPUSD in the savings vault");
+  const saver = accounts.saver.account;
+  await d.usdc.write.mint([saver.address, 2_000_000n * USDC_UNIT]);
+  await d.usdc.write.approve([d.psm.address, maxUint256], { account: saver });
+  await d.psm.write.sellUsdc([1_500_000n * USDC_UNIT, saver.address], { account: saver });
+  await d.gpusd.write.approve([d.savings.address, maxUint256], { account: saver });
+  await d.savings.write.deposit([usd(1_400_000), saver.address], { account: saver });
+
+  const borrows: [number, bigint][] = [
+    [0, usd(900_000)],
+    [1, usd(550_000)],
+    [2, usd(450_000)],
+  ];
+  for (const [fleetIndex, amount] of borrows) {
+    const fleet = d.fleets[fleetIndex]!;
+    const vaultId = await openVault(d, fleet.operator, fleet.fleetId);
+    const account = accounts[fleet.operator].account;
+    await d.engine.write.borrow([vaultId, amount, account.address], { account });
+    d.vaults.push({ vaultId, fleetIndex });
+    log(`${fleet.operator} opens vault #${vaultId} with fleet #${fleet.fleetId} and borrows ${formatUsd(amount)} GPUSD`);
+  }
+
+  log("Operators swap GPUSD for USDC at the PSM to pay for hardware");
+  for (const [operator, amount] of [["operatorA", usd(1_000_000)], ["operatorB", usd(450_000)]] as const) {
+    const account = accounts[operator].account;
+    await d.psm.write.redeem([amount, account.address], { account });
+  }
+
+  log("A month passes:");
+  for (let i = 0; i < 5; i++) await passTime(d, 5n * DAY, log);
+
+  log("Operators pay their first instalment before the due date");
+  for (const { vaultId } of d.vaults) {
+    const vault = await d.engine.read.vault([vaultId]);
+    const [, principalDue] = await d.engine.read.nextDue([vaultId]);
+    const interest = (await d.engine.read.debtOf([vaultId])) - vault.principal;
+    const payment = interest + principalDue + usd(1);
+    const owner = Object.values(accounts).find((a) => a.account.address.toLowerCase() === vault.owner.toLowerCase())!;
+    await d.engine.write.repay([vaultId, payment], { account: owner.account });
+    log(`  vault #${vaultId}: ${formatUsd(payment)} (${formatUsd(interest)} interest + ${formatUsd(principalDue)} principal)`);
+  }
+
+  log("Saver unstakes 400,000 GPUSD and redeems it for USDC: the PSM pays what it holds and queues the rest");
+  const shares = await d.savings.read.convertToShares([usd(400_000)]);
+  await d.savings.write.redeem([shares, saver.address, saver.address], { account: saver });
+  const redeemable = await d.gpusd.read.balanceOf([saver.address]);
+  await d.gpusd.write.approve([d.psm.address, maxUint256], { account: saver });
+  await d.psm.write.redeem([redeemable, saver.address], { account: saver });
+  const requestId = await d.psm.read.lastRequestId();
+  if (requestId !== 0n) d.requestIds.push(requestId);
+
+  log("A market maker sells 120,000 USDC to the PSM; the queue fills first");
+  const maker = accounts.keeper.account;
+  await d.usdc.write.mint([maker.address, 120_000n * USDC_UNIT]);
+  await d.usdc.write.approve([d.psm.address, maxUint256], { account: maker });
+  await d.psm.write.sellUsdc([120_000n * USDC_UNIT, maker.address], { account: maker });
+
+  await passTime(d, 2n * DAY, log);
+  return d;
+}
+
+const className = (classId: number) => GPU_CLASSES.find((c) => c.classId === classId)?.name ?? `class ${classId}`;
+
+/** Reads everything the summary shows straight from the chain. */
+export async function summarize(d: DemoState): Promise<string> {
+  const lines: string[] = [];
+  const now = await d.networkHelpers.time.latest();
+  lines.push(`Chain time ${formatDate(now)}`);
+  lines.push("");
+  lines.push("Vaults");
+  const rows = [];
+  for (const { vaultId, fleetIndex } of d.vaults) {
+    const fleet = d.fleets[fleetIndex]!;
+    const [debt, health, [dueAt, principalDue, graceEndsAt], [liquidatable], [value]] = await Promise.all([
+      d.engine.read.debtOf([vaultId]),
+      d.engine.read.healthOf([vaultId]),
+      d.engine.read.nextDue([vaultId]),
+      d.engine.read.isLiquidatable([vaultId]),
+      d.oracle.read.liquidationValue([fleet.fleetId]),
+    ]);
+    rows.push({
+      vault: `#${vaultId}`,
+      fleet: `#${fleet.fleetId} ${className(fleet.classId)} ×${fleet.gpuCount}`,
+      operator: fleet.operator,
+      debt: formatUsd(debt),
+      value: formatUsd(value),
+      health: formatHealth(health),
+      "next due": dueAt === 0 ? "—" : `${formatDate(BigInt(dueAt))}: ${formatUsd(principalDue)} principal (grace to ${formatDate(BigInt(graceEndsAt))})`,
+      status: liquidatable ? "LIQUIDATABLE" : "ok",
+    });
+  }
+  lines.push(table(rows));
+
+  const [usdcHeld, free, depth, inflow, supply] = await Promise.all([
+    d.usdc.read.balanceOf([d.psm.address]),
+    d.psm.read.freeLiquidity(),
+    d.psm.read.queueDepth(),
+    d.psm.read.inflowRate(),
+    d.gpusd.read.totalSupply(),
+  ]);
+  lines.push("");
+  lines.push(`PSM: ${formatUsdc(usdcHeld)} USDC held, ${formatUsdc(free)} free, ${formatUsdc(depth)} USDC waiting in the queue, inflow ${formatUsdc(inflow * 86_400n)} USDC/day`);
+  for (const id of d.requestIds) {
+    const s = await d.psm.read.queueStatus([id]);
+    const wait = s.estimatedWait === maxUint256 ? "unknown (no recent inflow)" : `${(Number(s.estimatedWait) / 86_400).toFixed(1)} days`;
+    lines.push(`  request #${id}: ${formatUsdc(s.filled)} filled (${formatUsdc(s.claimable)} claimable), ${formatUsdc(s.remaining)} remaining, ${formatUsdc(s.amountAhead)} ahead, estimated wait ${wait}`);
+  }
+
+  const [assets, shares, price, apr, left, buffer, pending] = await Promise.all([
+    d.savings.read.totalAssets(),
+    d.savings.read.totalSupply(),
+    d.savings.read.convertToAssets([10n ** 18n]),
+    d.savings.read.currentApr(),
+    d.savings.read.interestLeft(),
+    d.reserve.read.buffer(),
+    d.reserve.read.pendingIncome(),
+  ]);
+  lines.push(`Savings (sGPUSD): ${formatUsd(assets)} GPUSD for ${formatUsd(shares)} shares, share price ${(Number(price) / 1e18).toFixed(6)}, APR ${formatPct(apr)}, ${formatUsd(left)} interest still streaming`);
+  lines.push(`Reserve: ${formatUsd(buffer)} first-loss buffer, ${formatUsd(pending)} undistributed`);
+  let totalDebt = 0n;
+  for (const { vaultId } of d.vaults) totalDebt += await d.engine.read.debtOf([vaultId]);
+  lines.push(`GPUSD supply ${formatUsd(supply)} ≤ vault debt ${formatUsd(totalDebt)} + PSM USDC ${formatUsdc(usdcHeld)}`);
+  return lines.join("\n");
+}
+
+function table(rows: Record<string, string>[]): string {
+  if (rows.length === 0) return "  (none)";
+  const keys = Object.keys(rows[0]!);
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => r[k]!.length)));
+  const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  return [line(keys), line(widths.map((w) => "─".repeat(w))), ...rows.map((r) => line(keys.map((k) => r[k]!)))].join("\n");
+}
+

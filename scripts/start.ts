@@ -1,0 +1,61 @@
+/**
+ * `npm start`: the whole local stack on embedded defaults. Starts a Hardhat node, deploys the protocol with the
+ * Ignition module, seeds the demo story, prints a summary read from the chain, and keeps the node running.
+ * `npm start -- --once` exits after the summary (used by the end-to-end test).
+ */
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { network } from "hardhat";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { deployProtocol } from "./lib/protocol.js";
+import { seedDemo, summarize } from "./lib/demo.js";
+
+const RPC_PORT = Number(process.env.RPC_PORT ?? 8545);
+const once = process.argv.includes("--once");
+const log = (line: string) => console.log(line);
+
+async function main() {
+  // A fresh node each start: Ignition's journal of the previous run would otherwise claim the contracts exist.
+  rmSync(fileURLToPath(new URL("../ignition/deployments/chain-31337", import.meta.url)), { recursive: true, force: true });
+
+  const server = await network.createServer("node", "127.0.0.1", RPC_PORT);
+  const { address, port } = await server.listen();
+  const rpcUrl = `http://${address}:${port}`;
+  log(`Hardhat node listening at ${rpcUrl} (chain 31337)`);
+
+  const connection = await network.create({ network: "localhost", override: { url: rpcUrl } });
+  // Oracle signer keys are made fresh for each run and live only in this process.
+  const signers = [0, 1, 2, 3].map(() => privateKeyToAccount(generatePrivateKey()));
+  const protocol = await deployProtocol(connection, signers, 3n);
+  log(`Deployed with Ignition: engine ${protocol.engine.address}, oracle ${protocol.oracle.address}, PSM ${protocol.psm.address}`);
+  log("");
+
+  const demo = await seedDemo(protocol, log);
+  log("");
+  log(await summarize(demo));
+  log("");
+  log("Contracts:");
+  for (const name of ["authority", "gpusd", "usdc", "registry", "oracle", "engine", "psm", "savings", "reserve"] as const) {
+    log(`  ${name.padEnd(10)} ${demo[name].address}`);
+  }
+  log(`RPC: ${rpcUrl}`);
+
+  if (once) {
+    await connection.close();
+    await server.close();
+    return;
+  }
+  log("Local stack running. Ctrl+C stops it.");
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  await server.afterClosed();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
