@@ -28,6 +28,9 @@ export default defineConfig({
     solidity: { fuzz: { runs: 256 } },
   },
   networks: {
+    // Cancun rules in-process and for the local node, so gas figures compare with the published anchors.
+    default: { type: "edr-simulated", chainType: "l1", hardfork: "cancun" },
+    node: { type: "edr-simulated", chainType: "l1", hardfork: "cancun" },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     // Any EVM network: set RPC_URL and DEPLOYER_KEY in the keystore (`npx hardhat keystore set RPC_URL`) or the environment.
     remote: {
