@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {TestBase} from "./Vm.sol";
+import {ProtocolAccessManager} from "../../../contracts/governance/ProtocolAccessManager.sol";
+import {GPUSD} from "../../../contracts/GPUSD.sol";
+import {FleetRegistry} from "../../../contracts/FleetRegistry.sol";
+import {FleetOracle} from "../../../contracts/FleetOracle.sol";
+import {CreditEngine} from "../../../contracts/CreditEngine.sol";
+import {SavingsVault} from "../../../contracts/SavingsVault.sol";
+import {Reserve} from "../../../contracts/Reserve.sol";
+import {PegStabilityModule} from "../../../contracts/PegStabilityModule.sol";
+import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
+import {IFleetRegistry} from "../../../contracts/interfaces/IFleetRegistry.sol";
+import {IFleetOracle} from "../../../contracts/interfaces/IFleetOracle.sol";
+import {ICreditEngine} from "../../../contracts/interfaces/ICreditEngine.sol";
+
+/// @notice The whole protocol deployed in Solidity, for fuzz and invariant tests. This contract holds every role
+/// with no delay, so tests can move parameters freely; the role map itself is tested in TypeScript.
+abstract contract ProtocolFixture is TestBase {
+    uint64 internal constant MINTER = 10;
+    uint64 internal constant RESERVE_ROLE = 11;
+    uint64 internal constant OPERATOR_ROLES = 1; // risk curator, underwriter, oracle admin and guardian in one
+
+    ProtocolAccessManager internal authority;
+    GPUSD internal gpusd;
+    FleetRegistry internal registry;
+    FleetOracle internal oracle;
+    CreditEngine internal engine;
+    SavingsVault internal savings;
+    Reserve internal reserve;
+    PegStabilityModule internal psm;
+    TestUSDC internal usdc;
+
+    uint256[3] internal signerKeys = [uint256(0xA11CE), 0xB0B, 0xC0FFEE];
+    uint256 internal constant FEE_10_PCT = 1_000_000_003_022_265_980_097_387_650;
+
+    function _deployProtocol() internal {
+        vm.warp(1_800_000_000);
+        authority = new ProtocolAccessManager(address(this));
+        gpusd = new GPUSD(address(authority));
+        registry = new FleetRegistry(address(authority));
+        address[] memory signers = new address[](3);
+        for (uint256 i; i < 3; ++i) signers[i] = vm.addr(signerKeys[i]);
+        oracle = new FleetOracle(
+            address(authority),
+            IFleetRegistry(address(registry)),
+            signers,
+            3,
+            IFleetOracle.Params({maxAge: 6 hours, increaseDelay: 1 hours, maxIncreasePerDay: 0.1e18})
+        );
+        savings = new SavingsVault(address(authority), gpusd, 7 days);
+        reserve = new Reserve(address(authority), gpusd, savings, 0.2e18);
+        engine = new CreditEngine(address(authority), gpusd, registry, oracle, address(reserve));
+        usdc = new TestUSDC();
+        psm = new PegStabilityModule(address(authority), gpusd, usdc, address(reserve), 0, 0.001e18);
+
+        bytes4[] memory minterFns = new bytes4[](2);
+        minterFns[0] = gpusd.mint.selector;
+        minterFns[1] = gpusd.burn.selector;
+        authority.setTargetFunctionRole(address(gpusd), minterFns, MINTER);
+        authority.grantRole(MINTER, address(engine), 0);
+        authority.grantRole(MINTER, address(psm), 0);
+        authority.grantRole(MINTER, address(this), 0);
+        bytes4[] memory reserveFns = new bytes4[](1);
+        reserveFns[0] = savings.addInterest.selector;
+        authority.setTargetFunctionRole(address(savings), reserveFns, RESERVE_ROLE);
+        authority.grantRole(RESERVE_ROLE, address(reserve), 0);
+        // Everything else stays under the AccessManager's ADMIN_ROLE, which this contract holds.
+
+        engine.setGlobalDebtCeiling(1e30);
+        engine.setDefaultOperatorCeiling(1e30);
+        engine.setClass(
+            1,
+            ICreditEngine.ClassParams({
+                stabilityFee: FEE_10_PCT,
+                maxLtv: 0.7e18,
+                liquidationLtv: 0.8e18,
+                debtCeiling: 1e30,
+                dust: 1_000e18,
+                term: 1080 days,
+                period: 30 days,
+                grace: 7 days
+            })
+        );
+        oracle.setClassBounds(1, 100e18, 100_000e18);
+    }
+
+    function _onboard(address operator, uint32 gpuCount) internal returns (uint256 fleetId) {
+        address[] memory hosts = new address[](1);
+        hosts[0] = vm.addr(0x5157);
+        fleetId = registry.onboard(
+            IFleetRegistry.Fleet({
+                operator: operator,
+                classId: 1,
+                gpuCount: gpuCount,
+                acquiredAt: uint40(block.timestamp - 30 days),
+                acquisitionCost: uint128(gpuCount) * 20_000e18,
+                gpuRoot: keccak256(abi.encode("gpus", gpuCount)),
+                legalDocsHash: keccak256("docs")
+            }),
+            hosts
+        );
+    }
+
+    /// @dev Signs and submits a round valuing one fleet, signatures sorted by signer address.
+    function _publish(uint256 fleetId, uint256 value) internal {
+        IFleetOracle.FleetValue[] memory fleets = new IFleetOracle.FleetValue[](1);
+        fleets[0] = IFleetOracle.FleetValue({
+            fleetId: fleetId,
+            value: value,
+            throughputBps: 9_800,
+            utilizationBps: 8_500,
+            healthFlags: 0,
+            freshGpus: 1
+        });
+        IFleetOracle.Round memory round = IFleetOracle.Round({
+            roundId: oracle.latestRoundId() + 1,
+            observedAt: uint40(block.timestamp),
+            fleets: fleets,
+            indices: new IFleetOracle.ClassIndex[](0)
+        });
+        bytes32 digest = oracle.hashRound(round);
+        address[3] memory addrs;
+        bytes[] memory sigs = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKeys[i], digest);
+            sigs[i] = abi.encodePacked(r, s, v);
+            addrs[i] = vm.addr(signerKeys[i]);
+        }
+        for (uint256 i; i < 3; ++i) {
+            for (uint256 j = i + 1; j < 3; ++j) {
+                if (addrs[j] < addrs[i]) {
+                    (addrs[i], addrs[j]) = (addrs[j], addrs[i]);
+                    (sigs[i], sigs[j]) = (sigs[j], sigs[i]);
+                }
+            }
+        }
+        oracle.submitRound(round, sigs);
+    }
+}
