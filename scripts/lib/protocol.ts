@@ -94,7 +94,7 @@ export async function publishRound(p: Protocol, valuations: readonly Valuation[]
     if (!signer) throw new Error(`signerIndexes contains ${i}, but only ${p.signers.length} oracle signers exist`);
     return signer;
   });
-  const signed = await Promise.all(chosen.map(async (account) => ({ signer: account.address, signature: await signRound(account, domain, round) })));
+  const signed = await Promise.all(chosen.map((account) => signRound(account, domain, round)));
   const hash = await p.oracle.write.submitRound([round, sortSignatures(signed)], { account: p.accounts.keeper.account });
   return { round, hash };
 }
