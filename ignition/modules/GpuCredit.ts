@@ -7,13 +7,13 @@
  * role under the 2-day delay. Hand admin to a multisig afterwards with grantRole + renounceRole (both then delayed).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
 import { toFunctionSelector } from "viem";
 import * as abis from "../../abi/index.js";
 import { FUNCTION_ROLES, ROLES, ROLE_DELAYS, selectorsByRole, type GovernedContract } from "../../scripts/lib/governance.js";
 import { GPU_CLASSES, PROTOCOL } from "../../scripts/lib/protocolConfig.js";
 
 type Builder = Parameters<Parameters<typeof buildModule>[1]>[0];
-type UsdcFuture = ReturnType<Builder["contract"]> | ReturnType<Builder["contractAt"]>;
 
 const GOVERNED_ABIS: Record<GovernedContract, readonly unknown[]> = {
   GPUSD: abis.gpusdAbi,
@@ -25,7 +25,7 @@ const GOVERNED_ABIS: Record<GovernedContract, readonly unknown[]> = {
   Reserve: abis.reserveAbi,
 };
 
-function buildProtocol(m: Builder, usdc: UsdcFuture) {
+function buildProtocol(m: Builder, usdc: CallableContractFuture<"TestUSDC">) {
   const deployer = m.getAccount(0);
   const holders = {
     RISK_CURATOR: m.getParameter("riskCurator", deployer),
