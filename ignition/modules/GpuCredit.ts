@@ -7,7 +7,7 @@
  * role under the 2-day delay. Hand admin to a multisig afterwards with grantRole + renounceRole (both then delayed).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import type { CallableContractFuture } from "@nomicfoundation/ignition-core";
+import type { NamedArtifactContractAtFuture, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
 import { toFunctionSelector } from "viem";
 import * as abis from "../../abi/index.js";
 import { FUNCTION_ROLES, ROLES, ROLE_DELAYS, selectorsByRole, type GovernedContract } from "../../scripts/lib/governance.js";
@@ -25,7 +25,7 @@ const GOVERNED_ABIS: Record<GovernedContract, readonly unknown[]> = {
   Reserve: abis.reserveAbi,
 };
 
-function buildProtocol(m: Builder, usdc: CallableContractFuture<"TestUSDC">) {
+function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC"> | NamedArtifactContractDeploymentFuture<"TestUSDC">) {
   const deployer = m.getAccount(0);
   const holders = {
     RISK_CURATOR: m.getParameter("riskCurator", deployer),
