@@ -385,8 +385,13 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     function maxBorrow(uint256 vaultId) external view returns (uint256) {
         VaultSlot storage v = _vaults[vaultId];
         if (v.fleetId == 0) return 0;
+        ClassSlot storage c = _classes[v.classId];
         try oracle.borrowValue(v.fleetId) returns (uint256 value) {
-            return value.wMulDown(_classes[v.classId].maxLtv).zeroFloorSub(_debt(v));
+            // Debt rounds up twice (amount → normalized debt → debt), so the headroom is found in normalized units:
+            // the largest normalized debt whose debt fits under the cap, converted back rounding down.
+            uint256 rate = _projectedRate(c);
+            uint256 maxNormDebt = value.wMulDown(c.maxLtv).rDivDown(rate);
+            return maxNormDebt.zeroFloorSub(v.normDebt).rMulDown(rate);
         } catch {
             return 0;
         }
