@@ -71,6 +71,7 @@ export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
   log("Operators swap GPUSD for USDC at the PSM to pay for hardware");
   for (const [operator, amount] of [["operatorA", usd(1_000_000)], ["operatorB", usd(450_000)]] as const) {
     const account = accounts[operator].account;
+    await d.gpusd.write.approve([d.psm.address, maxUint256], { account });
     await d.psm.write.redeem([amount, account.address], { account });
   }
 
