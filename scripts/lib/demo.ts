@@ -2,7 +2,7 @@
  * The demo story of `npm start`: fleets onboarded and valued, a saver, two operators borrowing, a month passing with
  * interest flowing to savers, instalments paid, and a saver's exit that outruns the PSM and waits in the queue.
  */
-import { maxUint256 } from "viem";
+import { formatUnits, maxUint256 } from "viem";
 import { DEMO_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
 import { DAY, USDC_UNIT, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
@@ -155,16 +155,17 @@ export async function summarize(d: DemoState): Promise<string> {
     lines.push(`  request #${id}: ${formatUsdc(s.filled)} filled (${formatUsdc(s.claimable)} claimable), ${formatUsdc(s.remaining)} remaining, ${formatUsdc(s.amountAhead)} ahead, estimated wait ${wait}`);
   }
 
+  const oneShare = 10n ** BigInt(await d.savings.read.decimals());
   const [assets, shares, price, apr, left, buffer, pending] = await Promise.all([
     d.savings.read.totalAssets(),
     d.savings.read.totalSupply(),
-    d.savings.read.convertToAssets([10n ** 18n]),
+    d.savings.read.convertToAssets([oneShare]),
     d.savings.read.currentApr(),
     d.savings.read.interestLeft(),
     d.reserve.read.buffer(),
     d.reserve.read.pendingIncome(),
   ]);
-  lines.push(`Savings (sGPUSD): ${formatUsd(assets)} GPUSD for ${formatUsd(shares)} shares, share price ${(Number(price) / 1e18).toFixed(6)}, APR ${formatPct(apr)}, ${formatUsd(left)} interest still streaming`);
+  lines.push(`Savings (sGPUSD): ${formatUsd(assets)} GPUSD for ${formatUnits(shares, Number(await d.savings.read.decimals())).replace(/\.(\d{2})\d*/, ".$1")} shares, share price ${(Number(price) / 1e18).toFixed(6)} GPUSD, APR ${formatPct(apr)}, ${formatUsd(left)} interest still streaming`);
   lines.push(`Reserve: ${formatUsd(buffer)} first-loss buffer, ${formatUsd(pending)} undistributed`);
   let totalDebt = 0n;
   for (const { vaultId } of d.vaults) totalDebt += await d.engine.read.debtOf([vaultId]);
