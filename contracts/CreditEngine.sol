@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
 import {IGPUSD} from "./interfaces/IGPUSD.sol";
@@ -16,23 +15,25 @@ import {Amortization} from "./libraries/Amortization.sol";
 /// @notice Vaults of fleet NFTs and the GPUSD debt drawn against them.
 /// @dev Warning: the engine trusts GPUSD, the FleetRegistry and the FleetOracle it is deployed with; none of them has
 /// transfer hooks, and every external call still comes after the state it depends on is written.
-contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
+contract CreditEngine is ICreditEngine, AccessManaged {
     using MathLib for uint256;
     using SafeCast for uint256;
 
-    /// @dev Packed so that a borrow or repay reads each class in four slots and writes two.
+    /// @dev Packed so that a borrow or repay reads each class in four slots and writes two: the first (debt, clock
+    /// and interest owed) and the accumulator.
     struct ClassSlot {
         uint128 normDebt; // [wad/ray]
         uint40 lastAccrual; // [unix s]
-        uint64 maxLtv; // [wad]
+        uint88 unminted; // [wad] interest owed to the Reserve; minted once it would overflow, or by accrue()
         uint256 rate; // [ray]
         uint96 stabilityFee; // [ray] per second
         uint64 liquidationLtv; // [wad]
         uint32 term; // [s]
         uint32 period; // [s]
         uint32 grace; // [s]
-        uint128 debtCeiling; // [wad]
-        uint128 dust; // [wad]
+        uint96 debtCeiling; // [wad]
+        uint96 dust; // [wad]
+        uint64 maxLtv; // [wad]
     }
 
     struct VaultSlot {
@@ -57,8 +58,10 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
 
     uint128 internal _totalPrincipal; // [wad]
     uint128 internal _globalDebtCeiling; // [wad]
+    // Packed together: a borrow reads the default ceiling and the pause flag in one slot.
     uint128 internal _defaultOperatorCeiling; // [wad]
     uint64 internal _lastVaultId;
+    bool internal _paused;
 
     mapping(uint16 classId => ClassSlot) internal _classes;
     mapping(uint256 vaultId => VaultSlot) internal _vaults;
@@ -86,17 +89,16 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         _checkBound("term", p.term, Bounds.MIN_TERM, Bounds.MAX_TERM);
         _checkBound("period", p.period, Bounds.MIN_PERIOD, MathLib.min(Bounds.MAX_PERIOD, p.term));
         _checkBound("grace", p.grace, 0, Bounds.MAX_GRACE);
-        _checkBound("debtCeiling", p.debtCeiling, 0, type(uint128).max);
+        _checkBound("debtCeiling", p.debtCeiling, 0, type(uint96).max);
         _checkBound("dust", p.dust, 0, p.debtCeiling);
 
         ClassSlot storage c = _classes[classId];
-        uint256 interest;
         if (c.term == 0) {
             c.rate = RAY;
             c.lastAccrual = uint40(block.timestamp);
         } else {
             // The old fee applies up to now; the new one from now on.
-            (, interest) = _accrue(classId, c);
+            _accrue(classId, c);
         }
         c.stabilityFee = uint96(p.stabilityFee);
         c.maxLtv = uint64(p.maxLtv);
@@ -104,12 +106,11 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         c.term = p.term;
         c.period = p.period;
         c.grace = p.grace;
-        c.debtCeiling = uint128(p.debtCeiling);
-        c.dust = uint128(p.dust);
+        c.debtCeiling = uint96(p.debtCeiling);
+        c.dust = uint96(p.dust);
         emit ClassSet(
             classId, p.stabilityFee, p.maxLtv, p.liquidationLtv, p.debtCeiling, p.dust, p.term, p.period, p.grace
         );
-        _mintInterest(interest);
     }
 
     /// @inheritdoc ICreditEngine
@@ -133,12 +134,16 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
 
     /// @inheritdoc ICreditEngine
     function pause() external restricted {
-        _pause();
+        if (_paused) revert EnforcedPause();
+        _paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc ICreditEngine
     function unpause() external restricted {
-        _unpause();
+        if (!_paused) revert ExpectedPause();
+        _paused = false;
+        emit Unpaused(msg.sender);
     }
 
     // ---------------------------------------------------------------- vaults
@@ -192,14 +197,15 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     }
 
     /// @inheritdoc ICreditEngine
-    function borrow(uint256 vaultId, uint256 amount, address to) external whenNotPaused {
+    function borrow(uint256 vaultId, uint256 amount, address to) external {
+        if (_paused) revert EnforcedPause();
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         VaultSlot storage v = _ownedVault(vaultId);
         uint256 fleetId = v.fleetId;
         if (fleetId == 0) revert VaultHasNoCollateral(vaultId);
         ClassSlot storage c = _classes[v.classId];
-        (uint256 rate, uint256 interest) = _accrue(v.classId, c);
+        (uint256 rate, uint256 mintNow) = _accrue(v.classId, c);
 
         _extendSchedule(vaultId, v, c, amount);
         uint256 debt = _addDebt(vaultId, v, c, amount, rate);
@@ -210,7 +216,7 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         if (debt > maxDebt) revert ExceedsMaxLtv(vaultId, debt, maxDebt);
 
         emit Borrowed(vaultId, to, amount, v.normDebt, v.principal, v.peakPrincipal, v.scheduleStart, rate);
-        _mintInterest(interest);
+        _mintInterest(v.classId, mintNow);
         gpusd.mint(to, amount);
     }
 
@@ -269,7 +275,7 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         uint256 normDebt = v.normDebt;
         if (normDebt == 0) revert NoDebt(vaultId);
         ClassSlot storage c = _classes[v.classId];
-        (uint256 rate, uint256 interest) = _accrue(v.classId, c);
+        (uint256 rate, uint256 mintNow) = _accrue(v.classId, c);
 
         uint256 debt = normDebt.rMulUp(rate);
         uint256 normRepaid;
@@ -304,7 +310,7 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
         }
 
         emit Repaid(vaultId, msg.sender, paid, interestPaid, principalPaid, normDebt, principal, rate);
-        _mintInterest(interest);
+        _mintInterest(v.classId, mintNow);
         gpusd.burn(msg.sender, paid);
     }
 
@@ -312,8 +318,10 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     function accrue(uint16 classId) external {
         ClassSlot storage c = _classes[classId];
         if (c.term == 0) revert UnknownClass(classId);
-        (, uint256 interest) = _accrue(classId, c);
-        _mintInterest(interest);
+        (, uint256 mintNow) = _accrue(classId, c);
+        mintNow += c.unminted;
+        c.unminted = 0;
+        _mintInterest(classId, mintNow);
     }
 
     // ---------------------------------------------------------------- views
@@ -336,7 +344,14 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     /// @inheritdoc ICreditEngine
     function classState(uint16 classId) external view returns (ClassState memory) {
         ClassSlot storage c = _classes[classId];
-        return ClassState({rate: _projectedRate(c), normDebt: c.normDebt, lastAccrual: c.lastAccrual});
+        uint256 rate = _projectedRate(c);
+        uint256 pending = uint256(c.normDebt).rMulDown(rate - c.rate);
+        return ClassState({
+            rate: rate,
+            normDebt: c.normDebt,
+            lastAccrual: c.lastAccrual,
+            unmintedInterest: c.unminted + pending
+        });
     }
 
     /// @inheritdoc ICreditEngine
@@ -406,6 +421,11 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     }
 
     /// @inheritdoc ICreditEngine
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc ICreditEngine
     function globalDebtCeiling() external view returns (uint256) {
         return _globalDebtCeiling;
     }
@@ -451,22 +471,31 @@ contract CreditEngine is ICreditEngine, AccessManaged, Pausable {
     }
 
     /// @dev Compounds the accumulator to now. Interest is the class's normalized debt times the rate increase, rounded
-    /// down, so minted GPUSD never exceeds the debt it represents. The caller mints it after its own state changes.
-    function _accrue(uint16 classId, ClassSlot storage c) internal returns (uint256 rate, uint256 interest) {
+    /// down, so minted GPUSD never exceeds the debt it represents. It is recorded as owed; `mintNow` is non-zero only
+    /// when the owed amount would overflow its slot, and the caller mints it after its own state changes.
+    function _accrue(uint16 classId, ClassSlot storage c) internal returns (uint256 rate, uint256 mintNow) {
         rate = c.rate;
         uint256 elapsed = block.timestamp - c.lastAccrual;
         if (elapsed == 0) return (rate, 0);
         uint256 newRate = rate.rMulDown(MathLib.rPow(c.stabilityFee, elapsed));
         uint256 normDebt = c.normDebt;
-        interest = normDebt.rMulDown(newRate - rate);
+        uint256 interest = normDebt.rMulDown(newRate - rate);
+        uint256 owed = c.unminted + interest;
+        if (owed > type(uint88).max) {
+            mintNow = owed;
+            owed = 0;
+        }
         c.rate = newRate;
         c.lastAccrual = uint40(block.timestamp);
+        c.unminted = uint88(owed);
         emit Accrued(classId, newRate, interest, normDebt, uint40(block.timestamp));
         rate = newRate;
     }
 
-    function _mintInterest(uint256 interest) internal {
-        if (interest != 0) gpusd.mint(reserve, interest);
+    function _mintInterest(uint16 classId, uint256 amount) internal {
+        if (amount == 0) return;
+        emit InterestMinted(classId, reserve, amount);
+        gpusd.mint(reserve, amount);
     }
 
     function _projectedRate(ClassSlot storage c) internal view returns (uint256) {

@@ -6,8 +6,9 @@ pragma solidity 0.8.30;
 /// a stability fee compounded per second into a RAY accumulator, loan-to-value limits, a debt ceiling, a dust floor
 /// and an amortization schedule.
 /// @dev Units: GPUSD and USD values are [wad]; rates and accumulators are [ray]; times are [unix s].
-/// Debt of a vault = normDebt × rate, rounded up. Interest accrued on a class is minted to the Reserve, rounded down,
-/// so total GPUSD minted by the engine never exceeds total vault debt.
+/// Debt of a vault = normDebt × rate, rounded up. Interest accrued on a class (rounded down) is owed to the Reserve
+/// and minted to it by `accrue`, which keepers call; borrow and repay only record it, which keeps them cheap. So
+///   GPUSD minted by the engine = Σ debt − Σ unminted interest − rounding, and never exceeds total vault debt.
 ///
 /// Amortization: a loan's principal must stay under a straight line from its peak principal to zero over `term`,
 /// checked at each due date `scheduleStart + k·period` (k ≥ 1):
@@ -32,6 +33,7 @@ interface ICreditEngine {
         uint256 rate; // [ray] accumulator, starts at RAY, never decreases
         uint256 normDebt; // [wad/ray] sum of the class's vaults' normalized debt
         uint40 lastAccrual; // [unix s]
+        uint256 unmintedInterest; // [wad] accrued, owed to the Reserve, not yet minted
     }
 
     struct Vault {
@@ -58,8 +60,11 @@ interface ICreditEngine {
     event GlobalDebtCeilingSet(uint256 ceiling);
     event DefaultOperatorCeilingSet(uint256 ceiling);
     event OperatorCeilingSet(address indexed operator, uint256 ceiling);
-    /// @param interest GPUSD minted to the Reserve for the period.
+    /// @param interest GPUSD owed to the Reserve for the period (minted by `accrue`, see InterestMinted).
     event Accrued(uint16 indexed classId, uint256 rate, uint256 interest, uint256 classNormDebt, uint40 timestamp);
+    event InterestMinted(uint16 indexed classId, address indexed reserve, uint256 amount);
+    event Paused(address account);
+    event Unpaused(address account);
     event VaultOpened(uint256 indexed vaultId, address indexed owner, uint256 indexed fleetId, uint16 classId);
     event CollateralAdded(uint256 indexed vaultId, uint256 indexed fleetId, uint16 classId);
     event CollateralRemoved(uint256 indexed vaultId, uint256 indexed fleetId, address to);
@@ -85,6 +90,8 @@ interface ICreditEngine {
     );
     event VaultClosed(uint256 indexed vaultId, address indexed owner);
 
+    error EnforcedPause();
+    error ExpectedPause();
     error ZeroAmount();
     error ZeroAddress();
     error UnknownVault(uint256 vaultId);
@@ -141,8 +148,10 @@ interface ICreditEngine {
     /// @notice Deletes a debt-free vault, returning its fleet NFT (if any) to `to`.
     function close(uint256 vaultId, address to) external;
 
-    /// @notice Compounds a class's accumulator up to now and mints the interest to the Reserve. Permissionless.
+    /// @notice Compounds a class's accumulator up to now and mints all interest owed to the Reserve. Permissionless.
     function accrue(uint16 classId) external;
+
+    function paused() external view returns (bool);
 
     function classParams(uint16 classId) external view returns (ClassParams memory);
 

@@ -55,8 +55,8 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
       wiring.push(m.call(authority, "setTargetFunctionRole", [targets[name], selectors, ROLES[role]], { id: `restrict_${name}_${role}` }));
     }
   }
-  wiring.push(m.call(authority, "grantRole", [ROLES.MINTER, engine, 0], { id: "grant_MINTER_engine" }));
-  wiring.push(m.call(authority, "grantRole", [ROLES.MINTER, psm, 0], { id: "grant_MINTER_psm" }));
+  wiring.push(m.call(gpusd, "setMinter", [engine, true], { id: "minter_engine" }));
+  wiring.push(m.call(gpusd, "setMinter", [psm, true], { id: "minter_psm" }));
   wiring.push(m.call(authority, "grantRole", [ROLES.RESERVE, reserve, 0], { id: "grant_RESERVE_reserve" }));
 
   // Bootstrap the launch configuration as a temporary risk curator.

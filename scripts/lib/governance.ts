@@ -9,8 +9,6 @@ export const ROLES = {
   UNDERWRITER: 2n,
   ORACLE_ADMIN: 3n,
   GUARDIAN: 4n,
-  /** Protocol contracts that mint and burn GPUSD. */
-  MINTER: 10n,
   /** The Reserve, the only caller of SavingsVault.addInterest. */
   RESERVE: 11n,
 } as const;
@@ -19,23 +17,25 @@ export type RoleName = keyof typeof ROLES;
 
 const DAY = 24 * 60 * 60;
 
-/** Execution delays in seconds (DESIGN §3). Contract roles (MINTER, RESERVE) act at once. */
+/** Execution delays in seconds (DESIGN §3). The contract role (RESERVE) acts at once. */
 export const ROLE_DELAYS: Record<RoleName, number> = {
   ADMIN: 2 * DAY,
   RISK_CURATOR: 1 * DAY,
   UNDERWRITER: 0,
   ORACLE_ADMIN: 2 * DAY,
   GUARDIAN: 0,
-  MINTER: 0,
   RESERVE: 0,
 };
 
 /** Human roles, in the order deployments take their holders as parameters. */
 export const HUMAN_ROLES = ["ADMIN", "RISK_CURATOR", "UNDERWRITER", "ORACLE_ADMIN", "GUARDIAN"] as const satisfies readonly RoleName[];
 
-/** contract name → function name → role. Every restricted function of every contract appears here exactly once. */
+/**
+ * contract name → function name → role. Every restricted function of every contract appears here exactly once.
+ * GPUSD's mint and burn are not here: they check GPUSD's own minter set, which only `setMinter` (admin) changes.
+ */
 export const FUNCTION_ROLES = {
-  GPUSD: { mint: "MINTER", burn: "MINTER" },
+  GPUSD: { setMinter: "ADMIN" },
   FleetRegistry: { onboard: "UNDERWRITER", setHostSigner: "UNDERWRITER", retire: "UNDERWRITER" },
   FleetOracle: {
     addSigner: "ORACLE_ADMIN",

@@ -18,9 +18,7 @@ import {ICreditEngine} from "../../../contracts/interfaces/ICreditEngine.sol";
 /// @notice The whole protocol deployed in Solidity, for fuzz and invariant tests. This contract holds every role
 /// with no delay, so tests can move parameters freely; the role map itself is tested in TypeScript.
 abstract contract ProtocolFixture is TestBase {
-    uint64 internal constant MINTER = 10;
     uint64 internal constant RESERVE_ROLE = 11;
-    uint64 internal constant OPERATOR_ROLES = 1; // risk curator, underwriter, oracle admin and guardian in one
 
     ProtocolAccessManager internal authority;
     GPUSD internal gpusd;
@@ -55,13 +53,9 @@ abstract contract ProtocolFixture is TestBase {
         usdc = new TestUSDC();
         psm = new PegStabilityModule(address(authority), gpusd, usdc, address(reserve), 0, 0.001e18);
 
-        bytes4[] memory minterFns = new bytes4[](2);
-        minterFns[0] = gpusd.mint.selector;
-        minterFns[1] = gpusd.burn.selector;
-        authority.setTargetFunctionRole(address(gpusd), minterFns, MINTER);
-        authority.grantRole(MINTER, address(engine), 0);
-        authority.grantRole(MINTER, address(psm), 0);
-        authority.grantRole(MINTER, address(this), 0);
+        gpusd.setMinter(address(engine), true);
+        gpusd.setMinter(address(psm), true);
+        gpusd.setMinter(address(this), true);
         bytes4[] memory reserveFns = new bytes4[](1);
         reserveFns[0] = savings.addInterest.selector;
         authority.setTargetFunctionRole(address(savings), reserveFns, RESERVE_ROLE);
