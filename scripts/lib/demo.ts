@@ -6,7 +6,7 @@ import { formatUnits, maxUint256 } from "viem";
 import { DEMO_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
 import { DAY, USDC_UNIT, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
-import { formatDate, formatHealth, formatPct, formatUsd, formatUsdc } from "./format.js";
+import { aprToApy, formatDate, formatHealth, formatPct, formatUsd, formatUsdc } from "./format.js";
 
 export type DemoState = Protocol & {
   fleets: { fleetId: bigint; name: string; classId: number; gpuCount: number; operator: OperatorName; value: bigint }[];
@@ -165,7 +165,7 @@ export async function summarize(d: DemoState): Promise<string> {
     d.reserve.read.buffer(),
     d.reserve.read.pendingIncome(),
   ]);
-  lines.push(`Savings (sGPUSD): ${formatUsd(assets)} GPUSD for ${formatUnits(shares, Number(await d.savings.read.decimals())).replace(/\.(\d{2})\d*/, ".$1")} shares, share price ${(Number(price) / 1e18).toFixed(6)} GPUSD, APR ${formatPct(apr)}, ${formatUsd(left)} interest still streaming`);
+  lines.push(`Savings (sGPUSD): ${formatUsd(assets)} GPUSD for ${formatUnits(shares, Number(await d.savings.read.decimals())).replace(/\.(\d{2})\d*/, ".$1")} shares, share price ${(Number(price) / 1e18).toFixed(6)} GPUSD, APR ${formatPct(apr)} (APY ${formatPct(aprToApy(apr))} compounded), ${formatUsd(left)} interest still streaming`);
   lines.push(`Reserve: ${formatUsd(buffer)} first-loss buffer, ${formatUsd(pending)} undistributed`);
   let totalDebt = 0n;
   for (const { vaultId } of d.vaults) totalDebt += await d.engine.read.debtOf([vaultId]);

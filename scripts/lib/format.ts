@@ -34,3 +34,8 @@ export function formatPct(wad: bigint): string {
 export function formatDate(unix: bigint | number): string {
   return new Date(Number(unix) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
+
+/** Simple annual rate [wad] → the yield of reinvesting it continuously [wad]: e^apr − 1. */
+export function aprToApy(aprWad: bigint): bigint {
+  return BigInt(Math.round(Math.expm1(Number(aprWad) / 1e18) * 1e18));
+}
