@@ -91,7 +91,7 @@ async function main() {
 
   // Flatness: 1,000 vaults exist, then borrow and repay on one of them.
   const extra: bigint[] = [];
-  for (let i = 0; i < 990; i++) {
+  for (let i = 0; (await p.engine.read.lastVaultId()) < 1_000n; i++) {
     const fleetId = await onboardFleet(p, { ...DEMO_FLEETS[0]!, name: `scale fleet ${i}`, operator: "operatorA" });
     await openVault(p, "operatorA", fleetId);
     extra.push(fleetId);
