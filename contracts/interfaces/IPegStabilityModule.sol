@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IGPUSD} from "./IGPUSD.sol";
+
 /// @title IPegStabilityModule
 /// @notice Swaps USDC (6 decimals) and GPUSD (18 decimals) 1:1, less bounded fees that go to the Reserve. When the
 /// module's free USDC cannot pay a redemption in full, the rest joins a FIFO queue, escrowing its GPUSD.
@@ -78,4 +81,11 @@ interface IPegStabilityModule {
     function tin() external view returns (uint256);
     function tout() external view returns (uint256);
     function lastRequestId() external view returns (uint256);
+
+    /// @notice The synthetic dollar the module mints and burns.
+    function gpusd() external view returns (IGPUSD);
+    /// @notice The USDC the module holds; approve it before `sellUsdc`.
+    function usdc() external view returns (IERC20Metadata);
+    /// @notice Where fees go.
+    function reserve() external view returns (address);
 }
