@@ -24,8 +24,6 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     uint256 internal constant INFLOW_HALF_LIFE = 1 days;
     // ln 2 [wad]: an inflow of `a` adds a × ln2 / halfLife to the rate, so the rate integrates back to `a` over time.
     uint256 internal constant LN2 = 693_147_180_559_945_309;
-    // The stored rate carries 6 extra decimals so that a small sale still registers against a one-day half-life.
-    uint256 internal constant RATE_SCALE = 1e6;
 
     /// @inheritdoc IPegStabilityModule
     IGPUSD public immutable gpusd;
@@ -36,34 +34,35 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     // GPUSD units per USDC unit (1e12 for a 6-decimal USDC).
     uint256 internal immutable SCALE;
 
-    // What a swap reads, in one slot: a sale reads and writes it once.
-    struct Swap {
-        uint64 tin; // [wad]
-        uint64 tout; // [wad]
-        uint88 inflowRate; // [usdc per second × RATE_SCALE] as of `inflowUpdatedAt`
-        uint40 inflowUpdatedAt; // [s]
+    // Storage is laid out for the two hot paths. A sale reads slot 0 (the pause flag, which it must read anyway) and
+    // the pool slot, and writes only slot 0; a direct redemption reads the pool slot and the `owed` slot.
+
+    // Slot 0, after AccessManaged's authority and Pausable's flag. A uint48 rate caps at 2.8e8 USDC per second, and a
+    // uint32 time lasts until 2106.
+    uint48 internal _inflowRate; // [usdc per second] as of `_inflowUpdatedAt`, saturating
+    uint32 internal _inflowUpdatedAt; // [s]
+
+    // Cumulative [usdc] positions of the line: uint72 holds 4.7e15 USDC, more than will ever queue.
+    struct Pool {
+        uint56 tin; // [wad], at most Bounds.MAX_PSM_FEE
+        uint56 tout; // [wad]
+        uint72 queueEnd; // one past the last unit ever queued
+        uint72 queueFilled; // units the line has been assigned by incoming USDC
     }
 
-    // The line, in one slot. Cumulative [usdc] positions; uint88 holds 3e20 USDC, far beyond any supply.
-    struct Line {
-        uint88 end; // one past the last unit ever queued
-        uint88 filled; // units the line has been assigned by incoming USDC
-        uint80 owed; // Σ (amount − claimed) over live requests: USDC the module may not pay to anyone else
-    }
-
-    // Two slots per request: queuing a redemption writes 2 fresh slots, claiming rewrites one.
+    // Two slots per request: queuing a redemption writes 2 fresh slots, a claim rewrites one.
     struct StoredRequest {
         address owner;
-        uint88 start; // [usdc]
+        uint72 start; // [usdc]
         bool cancelled;
-        uint88 amount; // [usdc]
-        uint88 claimed; // [usdc]; at cancellation, everything filled until then
+        uint72 amount; // [usdc]
+        uint72 claimed; // [usdc]; at cancellation, everything filled until then
     }
 
-    Swap internal _swap;
-    Line internal _line;
-    /// @inheritdoc IPegStabilityModule
-    uint256 public lastRequestId;
+    Pool internal _pool;
+    // [usdc] Σ (amount − claimed) over live requests: USDC the module may pay to nobody else.
+    uint128 internal _owed;
+    uint128 internal _lastRequestId;
     mapping(uint256 requestId => StoredRequest) internal _requests;
 
     constructor(address authority, IGPUSD gpusd_, IERC20Metadata usdc_, address reserve_, uint256 tin_, uint256 tout_)
@@ -85,27 +84,23 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
         if (usdcAmount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
 
-        Swap memory swap = _swap;
+        Pool memory pool = _pool;
         // Every USDC unit backs exactly SCALE GPUSD, split between the seller and the Reserve. The fee rounds up.
         uint256 minted = usdcAmount * SCALE;
-        uint256 fee = minted.wMulUp(swap.tin);
+        uint256 fee = minted.wMulUp(pool.tin);
         gpusdOut = minted - fee;
 
-        // Incoming USDC belongs to the line first, so waiting redeemers are served in order before anyone else.
-        Line memory line = _line;
-        uint256 toQueue = MathLib.min(usdcAmount, line.end - line.filled);
+        // Incoming USDC goes to the line first, so waiting redeemers are served before anyone else is paid.
+        uint256 toQueue = MathLib.min(usdcAmount, pool.queueEnd - pool.queueFilled);
         if (toQueue != 0) {
-            line.filled += uint88(toQueue); // cannot pass `end`, which fits
-            _line = line;
-            emit QueueFilled(line.filled, line.end, toQueue);
+            pool.queueFilled += uint72(toQueue); // stays within queueEnd, which fits
+            _pool = pool;
+            emit QueueFilled(pool.queueFilled, pool.queueEnd, toQueue);
         }
 
-        uint256 rate = _decay(swap.inflowRate, block.timestamp - swap.inflowUpdatedAt)
-            + usdcAmount * RATE_SCALE * LN2 / (INFLOW_HALF_LIFE * WAD);
-        swap.inflowRate = rate.toUint88();
-        swap.inflowUpdatedAt = uint40(block.timestamp);
-        _swap = swap;
-        emit InflowRateUpdated(rate / RATE_SCALE, uint40(block.timestamp));
+        uint256 rate = MathLib.min(_currentRate() + usdcAmount * LN2 / (INFLOW_HALF_LIFE * WAD), type(uint48).max);
+        (_inflowRate, _inflowUpdatedAt) = (uint48(rate), uint32(block.timestamp));
+        emit InflowRateUpdated(rate, uint40(block.timestamp));
         emit SoldUsdc(msg.sender, to, usdcAmount, gpusdOut, fee, toQueue);
 
         // Interactions last, and the USDC arrives before any GPUSD is minted against it.
@@ -119,28 +114,20 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
         if (gpusdAmount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
 
-        uint256 fee = _swap.tout;
+        Pool memory pool = _pool;
         // The fee rounds up and the USDC down; the Reserve gets the fee and the sub-unit dust, so every USDC unit
         // paid is matched by exactly SCALE GPUSD burnt.
-        uint256 usdcTotal = (gpusdAmount - gpusdAmount.wMulUp(fee)) / SCALE;
-        if (usdcTotal == 0) revert AmountTooSmall(gpusdAmount, SCALE.mulDivUp(WAD, WAD - fee));
+        uint256 usdcTotal = (gpusdAmount - gpusdAmount.wMulUp(pool.tout)) / SCALE;
+        if (usdcTotal == 0) revert AmountTooSmall(gpusdAmount, SCALE.mulDivUp(WAD, WAD - pool.tout));
         uint256 toReserve = gpusdAmount - usdcTotal * SCALE;
 
-        Line memory line = _line;
-        // While anyone waits, nobody is paid directly: that USDC belongs to the line.
-        if (line.filled == line.end) usdcOut = MathLib.min(usdcTotal, _freeBalance(line.owed));
+        // While anyone waits, nobody is paid directly: the USDC here belongs to the line.
+        if (pool.queueFilled == pool.queueEnd) usdcOut = MathLib.min(usdcTotal, _freeBalance(_owed));
         uint256 queued = usdcTotal - usdcOut;
-        if (queued != 0) {
-            requestId = ++lastRequestId;
-            _requests[requestId] = StoredRequest({owner: to, start: line.end, cancelled: false, amount: uint88(queued), claimed: 0});
-            emit RedemptionQueued(requestId, to, line.end, queued);
-            line.end = (line.end + queued).toUint88(); // bounds `queued` and `owed` too: both are at most `end`
-            line.owed += uint80(queued);
-            _line = line;
-        }
+        if (queued != 0) requestId = _enqueue(pool, to, queued);
         emit Redeemed(msg.sender, to, gpusdAmount, usdcOut, toReserve, queued, requestId);
 
-        // Interactions after the bookkeeping. The queued part's GPUSD stays in escrow here until it is claimed (then
+        // Interactions after the bookkeeping. The queued part's GPUSD waits here in escrow until it is claimed (then
         // burnt) or cancelled (then returned), so backing holds at every step.
         if (usdcOut != 0) gpusd.burn(msg.sender, usdcOut * SCALE);
         if (queued != 0) IERC20(gpusd).safeTransferFrom(msg.sender, address(this), queued * SCALE);
@@ -154,13 +141,13 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     function claim(uint256 requestId) external returns (uint256 usdcOut) {
         StoredRequest storage r = _request(requestId);
         if (r.cancelled) revert RequestCancelled(requestId);
-        uint256 filled = _filled(r, _line.filled);
+        uint256 filled = _filled(r, _pool.queueFilled);
         usdcOut = filled - r.claimed;
         if (usdcOut == 0) revert NothingToClaim(requestId);
         address owner = r.owner;
 
-        r.claimed = uint88(filled);
-        _line.owed -= uint80(usdcOut);
+        r.claimed = uint72(filled);
+        _owed -= uint128(usdcOut);
         emit RedemptionClaimed(requestId, owner, usdcOut);
 
         // State is final before the calls, so a reentrant claim finds nothing left to pay.
@@ -174,17 +161,16 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
         address owner = r.owner;
         if (msg.sender != owner) revert NotRequestOwner(requestId, msg.sender, owner);
         if (r.cancelled) revert RequestCancelled(requestId);
-        uint256 filled = _filled(r, _line.filled);
+        uint256 filled = _filled(r, _pool.queueFilled);
         uint256 claimed = r.claimed;
         uint256 amount = r.amount;
         usdcOut = filled - claimed;
         gpusdReturned = (amount - filled) * SCALE;
 
-        // The unfilled range stays in line (removing it would cost O(n)); the module owes nothing for it any more,
-        // so the USDC that later covers it counts as free liquidity.
-        r.cancelled = true;
-        r.claimed = uint88(filled);
-        _line.owed -= uint80(amount - claimed);
+        // The unfilled range stays in line, because removing it from the middle would cost O(n). The module owes
+        // nothing for it any more, so the USDC that later covers it becomes free liquidity.
+        (r.cancelled, r.claimed) = (true, uint72(filled));
+        _owed -= uint128(amount - claimed);
         emit RedemptionCancelled(requestId, owner, usdcOut, gpusdReturned);
 
         if (usdcOut != 0) {
@@ -222,9 +208,9 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     /// @inheritdoc IPegStabilityModule
     function queueStatus(uint256 requestId) external view returns (QueueStatus memory status) {
         StoredRequest storage r = _request(requestId);
-        // A cancelled request left the line: its fill froze at cancellation and it has nothing to wait for.
+        // A cancelled request left the line: its fill froze at cancellation and it waits for nothing.
         if (r.cancelled) return QueueStatus({filled: r.claimed, claimable: 0, amountAhead: 0, remaining: 0, estimatedWait: 0});
-        uint256 queueFilled = _line.filled;
+        uint256 queueFilled = _pool.queueFilled;
         status.filled = _filled(r, queueFilled);
         status.claimable = status.filled - r.claimed;
         status.amountAhead = uint256(r.start).zeroFloorSub(queueFilled);
@@ -232,36 +218,41 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
         uint256 toWaitFor = status.amountAhead + status.remaining;
         if (toWaitFor != 0) {
             uint256 rate = _currentRate();
-            // Rounds up: a wait that is promised too short is worse than one that is too long.
-            status.estimatedWait = rate == 0 ? type(uint256).max : (toWaitFor * RATE_SCALE).mulDivUp(1, rate);
+            // Rounds up: a wait promised too short is worse than one promised too long.
+            status.estimatedWait = rate == 0 ? type(uint256).max : toWaitFor.mulDivUp(1, rate);
         }
     }
 
     /// @inheritdoc IPegStabilityModule
     function queueDepth() external view returns (uint256) {
-        Line memory line = _line;
-        return line.end - line.filled;
+        Pool memory pool = _pool;
+        return pool.queueEnd - pool.queueFilled;
     }
 
     /// @inheritdoc IPegStabilityModule
     function freeLiquidity() external view returns (uint256) {
-        Line memory line = _line;
-        return line.filled == line.end ? _freeBalance(line.owed) : 0;
+        Pool memory pool = _pool;
+        return pool.queueFilled == pool.queueEnd ? _freeBalance(_owed) : 0;
     }
 
     /// @inheritdoc IPegStabilityModule
     function inflowRate() external view returns (uint256) {
-        return _currentRate() / RATE_SCALE;
+        return _currentRate();
     }
 
     /// @inheritdoc IPegStabilityModule
     function tin() external view returns (uint256) {
-        return _swap.tin;
+        return _pool.tin;
     }
 
     /// @inheritdoc IPegStabilityModule
     function tout() external view returns (uint256) {
-        return _swap.tout;
+        return _pool.tout;
+    }
+
+    /// @inheritdoc IPegStabilityModule
+    function lastRequestId() external view returns (uint256) {
+        return _lastRequestId;
     }
 
     // ---- internals ----
@@ -269,9 +260,21 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     function _setFees(uint256 tin_, uint256 tout_) internal {
         if (tin_ > Bounds.MAX_PSM_FEE) revert ParameterOutOfBounds("tin", tin_, 0, Bounds.MAX_PSM_FEE);
         if (tout_ > Bounds.MAX_PSM_FEE) revert ParameterOutOfBounds("tout", tout_, 0, Bounds.MAX_PSM_FEE);
-        _swap.tin = uint64(tin_);
-        _swap.tout = uint64(tout_);
+        (_pool.tin, _pool.tout) = (uint56(tin_), uint56(tout_));
         emit FeesSet(tin_, tout_);
+    }
+
+    // Appends [queueEnd, queueEnd + amount) to the line for `owner`.
+    function _enqueue(Pool memory pool, address owner, uint256 amount) internal returns (uint256 requestId) {
+        uint72 start = pool.queueEnd;
+        // The cast bounds `amount` as well, and `_owed` never exceeds queueEnd.
+        pool.queueEnd = (start + amount).toUint72();
+        _pool = pool;
+        _owed += uint128(amount);
+        requestId = ++_lastRequestId;
+        _requests[requestId] =
+            StoredRequest({owner: owner, start: start, cancelled: false, amount: uint72(amount), claimed: 0});
+        emit RedemptionQueued(requestId, owner, start, amount);
     }
 
     function _request(uint256 requestId) internal view returns (StoredRequest storage r) {
@@ -291,21 +294,16 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
         return usdc.balanceOf(address(this)).zeroFloorSub(owed);
     }
 
-    function _currentRate() internal view returns (uint256) {
-        Swap memory swap = _swap;
-        return _decay(swap.inflowRate, block.timestamp - swap.inflowUpdatedAt);
-    }
-
     // rate × 2^(−elapsed / halfLife): whole half-lives by shifting, the rest as e^(−y) with y = ln2 × fraction < ln2,
-    // by its Taylor series to y⁴ (relative error under 0.3 %, and still decreasing in `elapsed`).
-    function _decay(uint256 rate, uint256 elapsed) internal pure returns (uint256) {
+    // by its Taylor series to y⁴ (relative error under 0.3 %, and still decreasing in elapsed time).
+    function _currentRate() internal view returns (uint256) {
+        uint256 elapsed = block.timestamp - _inflowUpdatedAt;
         uint256 halvings = elapsed / INFLOW_HALF_LIFE;
-        if (halvings >= 88) return 0; // the stored rate has 88 bits
-        rate >>= halvings;
+        if (halvings >= 48) return 0; // the stored rate has 48 bits
+        uint256 rate = uint256(_inflowRate) >> halvings;
         uint256 y = (elapsed % INFLOW_HALF_LIFE) * LN2 / INFLOW_HALF_LIFE;
         uint256 y2 = y * y / WAD;
         uint256 y3 = y2 * y / WAD;
-        uint256 y4 = y3 * y / WAD;
-        return rate * (WAD - y + y2 / 2 - y3 / 6 + y4 / 24) / WAD;
+        return rate * (WAD - y + y2 / 2 - y3 / 6 + y3 * y / WAD / 24) / WAD;
     }
 }
