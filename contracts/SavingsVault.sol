@@ -72,6 +72,8 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
 
     /// @inheritdoc IERC4626
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        // With no shares outstanding nothing here belongs to anyone yet; the first deposit re-smears it (_deposit).
+        if (totalSupply() == 0) return 0;
         return _assets + _released(_smear);
     }
 
@@ -99,6 +101,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     // Operations that would move nothing are refused: a deposit too small to mint a share would be a gift to the vault.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
+        if (totalSupply() == 0) _resmearOrphans();
         _assets += assets;
         super._deposit(caller, receiver, assets, shares);
     }
@@ -117,6 +120,18 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return DECIMALS_OFFSET;
+    }
+
+    // What the books hold while no shares exist (interest released after the last saver left, the virtual shares'
+    // rounding) belongs to no one. Pricing the first new shares against it would hand most of the first deposit to
+    // the virtual shares; instead it restarts as interest, smeared to whoever holds shares from now on.
+    function _resmearOrphans() internal {
+        uint256 orphaned = _assets + _smear.amount;
+        if (orphaned == 0) return;
+        _assets = 0;
+        uint40 end = uint40(block.timestamp + smearWindow);
+        _smear = Smear({amount: orphaned.toUint176(), start: uint40(block.timestamp), end: end});
+        emit InterestAdded(0, orphaned, end, 0);
     }
 
     // Moves what the smear has released into `_assets` and restarts the smear at now with the remainder, on the
