@@ -35,7 +35,8 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     uint256 internal immutable SCALE;
 
     // Storage is laid out for the two hot paths. A sale reads slot 0 (the pause flag, which it must read anyway) and
-    // the pool slot, and writes only slot 0; a direct redemption reads the pool slot and the `owed` slot.
+    // the pool slot, and writes slot 0 (plus the pool slot only when it fills the line); a direct redemption reads
+    // the pool slot and the `owed` slot and writes nothing.
 
     // Slot 0, after AccessManaged's authority and Pausable's flag. A uint48 rate caps at 2.8e8 USDC per second, and a
     // uint32 time lasts until 2106.
@@ -68,7 +69,9 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     constructor(address authority, IGPUSD gpusd_, IERC20Metadata usdc_, address reserve_, uint256 tin_, uint256 tout_)
         AccessManaged(authority)
     {
-        if (address(gpusd_) == address(0) || address(usdc_) == address(0) || reserve_ == address(0)) revert ZeroAddress();
+        if (address(gpusd_) == address(0) || address(usdc_) == address(0) || reserve_ == address(0)) {
+            revert ZeroAddress();
+        }
         gpusd = gpusd_;
         usdc = usdc_;
         reserve = reserve_;
@@ -209,7 +212,9 @@ contract PegStabilityModule is IPegStabilityModule, AccessManaged, Pausable {
     function queueStatus(uint256 requestId) external view returns (QueueStatus memory status) {
         StoredRequest storage r = _request(requestId);
         // A cancelled request left the line: its fill froze at cancellation and it waits for nothing.
-        if (r.cancelled) return QueueStatus({filled: r.claimed, claimable: 0, amountAhead: 0, remaining: 0, estimatedWait: 0});
+        if (r.cancelled) {
+            return QueueStatus({filled: r.claimed, claimable: 0, amountAhead: 0, remaining: 0, estimatedWait: 0});
+        }
         uint256 queueFilled = _pool.queueFilled;
         status.filled = _filled(r, queueFilled);
         status.claimable = status.filled - r.claimed;

@@ -23,7 +23,9 @@ contract Reserve is IReserve, AccessManaged {
     /// @inheritdoc IReserve
     uint256 public buffer; // internal, not the balance: GPUSD that arrives is income until `distribute` splits it
 
-    constructor(address authority, IERC20 gpusd_, ISavingsVault savings_, uint256 reserveFactor_) AccessManaged(authority) {
+    constructor(address authority, IERC20 gpusd_, ISavingsVault savings_, uint256 reserveFactor_)
+        AccessManaged(authority)
+    {
         gpusd = gpusd_;
         savings = savings_;
         _setReserveFactor(reserveFactor_);

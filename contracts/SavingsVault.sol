@@ -14,20 +14,21 @@ import {MathLib, WAD} from "./libraries/MathLib.sol";
 
 /// @title SavingsVault
 /// @dev Modelled on Euler's EulerSavingsRate: internal `totalAssets`, interest smeared over a window. Unlike it, the
-/// release is a pure function of the current smear, so deposits and withdrawals never write the smear slot.
+/// release is a pure function of the current smear, so ordinary deposits and withdrawals never write the smear slot.
 contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     using MathLib for uint256;
     using SafeCast for uint256;
 
-    // Virtual shares: one wei of GPUSD is worth 1e6 sGPUSD units while the vault is empty. Donations cannot move the
-    // price (internal accounting), so the only lever an attacker has is interest routed through the Reserve, which is
-    // smeared over at least an hour. To zero a victim's deposit of `v` the price must pass v × 1e6 per wei of virtual
-    // assets, which costs the attacker about 1e6 × v in interest that mostly accrues to the virtual shares: a loss of
-    // six orders of magnitude more than the victim's. Six decimals more (24 in all) keep every share amount far below
-    // 2^256 for any realistic supply.
+    // Virtual shares: while the vault is empty one wei of GPUSD mints 1e6 sGPUSD units. Donations cannot move the
+    // price (internal accounting), so the only lever an attacker has is interest routed through the Reserve, smeared
+    // over at least an hour. A depositor loses at most one share's worth to rounding (a deposit that would mint no
+    // share reverts), and making one share worth `v` takes about 2e6 × v of interest, half of which the virtual
+    // shares keep for good: griefing a saver out of `v` costs the attacker a million times as much. 24 decimals keep
+    // share amounts far below 2^256 for any realistic supply.
     uint8 internal constant DECIMALS_OFFSET = 6;
 
-    // The interest being released: `amount` goes out linearly over [start, end). Only addInterest writes it.
+    // The interest being released: `amount` goes out linearly over [start, end). addInterest, the last withdrawals
+    // and a deposit into an empty vault write it; ordinary deposits and withdrawals only read it.
     struct Smear {
         uint176 amount; // [wad] interest left at `start`
         uint40 start; // [s]
@@ -59,7 +60,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
         uint256 left = smear.amount - released + amount;
         uint40 end = uint40(block.timestamp + smearWindow);
         _smear = Smear({amount: left.toUint176(), start: uint40(block.timestamp), end: end});
-        emit InterestAdded(amount, left, end, _assets);
+        emit InterestAdded(amount, left, end, totalAssets());
 
         // The pull comes last: the accounting above already holds whatever the token does on transfer.
         SafeERC20.safeTransferFrom(IERC20(asset()), msg.sender, address(this), amount);

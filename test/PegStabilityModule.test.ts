@@ -553,6 +553,33 @@ describe("PegStabilityModule", function () {
       await rejectsWithoutEffect(s, () => s.psm.write.unpause({ account: stranger.account }), s.psm, "AccessManagedUnauthorized", args, state);
     });
 
+    it("pauses and unpauses only from the other state", async function () {
+      const s = await load();
+      await rejectsWithoutEffect(s, () => s.psm.write.unpause(), s.psm, "ExpectedPause", [], () => s.psm.read.paused());
+      await s.viem.assertions.emitWithArgs(s.psm.write.pause(), s.psm, "Paused", [getAddress(s.accounts.deployer.account.address)]);
+      await rejectsWithoutEffect(s, () => s.psm.write.pause(), s.psm, "EnforcedPause", [], () => s.psm.read.paused());
+    });
+
+    it("lets only the authority move the module to another authority", async function () {
+      const s = await load();
+      const { stranger } = s.accounts;
+      await rejectsWithoutEffect(
+        s,
+        () => s.psm.write.setAuthority([stranger.account.address], { account: stranger.account }),
+        s.psm,
+        "AccessManagedUnauthorized",
+        [getAddress(stranger.account.address)],
+        () => s.psm.read.authority(),
+      );
+    });
+
+    it("exposes the tokens it swaps and where its fees go", async function () {
+      const s = await load();
+      assert.equal(await s.psm.read.gpusd(), getAddress(s.gpusd.address));
+      assert.equal(await s.psm.read.usdc(), getAddress(s.usdc.address));
+      assert.equal(await s.psm.read.reserve(), getAddress(s.reserve.address));
+    });
+
     it("refuses a deployment with a zero address or a fee above the bound", async function () {
       const s = await load();
       const [manager, gpusd, usdcToken, reserve] = [s.manager.address, s.gpusd.address, s.usdc.address, s.reserve.address];

@@ -152,6 +152,19 @@ describe("Reserve", function () {
       assert.equal(await factor(), PARAMS.reserveFactor);
     });
 
+    it("lets only the authority move the reserve to another authority", async function () {
+      const s = await load();
+      const { stranger } = s.accounts;
+      await rejectsWithoutEffect(
+        s,
+        () => s.reserve.write.setAuthority([stranger.account.address], { account: stranger.account }),
+        s.reserve,
+        "AccessManagedUnauthorized",
+        [getAddress(stranger.account.address)],
+        () => s.reserve.read.authority(),
+      );
+    });
+
     it("refuses a deployment with a factor above the bound", async function () {
       const s = await load();
       const args = [s.manager.address, s.gpusd.address, s.vault.address, MAX_FACTOR + 1n];

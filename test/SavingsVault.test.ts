@@ -102,6 +102,11 @@ describe("SavingsVault", function () {
         shares + 1n,
         shares,
       ]);
+      await rejectsWithoutEffect(s, () => s.vault.write.withdraw([usd(10) + 1n, me, me], opts), s.vault, "ERC4626ExceededMaxWithdraw", [
+        getAddress(me),
+        usd(10) + 1n,
+        usd(10),
+      ]);
     });
 
     it("lets an approved spender withdraw for the owner, and no one else", async function () {
@@ -326,6 +331,19 @@ describe("SavingsVault", function () {
       await deposit(s, alice, usd(100));
       const { timestamp } = await payInterest(s, usd(100));
       assert.equal(await s.vault.read.smearEnd(), Number(timestamp + min));
+    });
+
+    it("lets only the authority move the vault to another authority", async function () {
+      const s = await load();
+      const { stranger } = s.accounts;
+      await rejectsWithoutEffect(
+        s,
+        () => s.vault.write.setAuthority([stranger.account.address], { account: stranger.account }),
+        s.vault,
+        "AccessManagedUnauthorized",
+        [getAddress(stranger.account.address)],
+        () => s.vault.read.authority(),
+      );
     });
 
     it("refuses a deployment with a smear window out of bounds", async function () {

@@ -14,6 +14,7 @@ interface IReserve {
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
 
     /// @notice Splits GPUSD received since the last call between the buffer and the savings vault. Permissionless.
+    /// The buffer's share rounds up; the vault is not called when the savers' share is zero.
     function distribute() external returns (uint256 toBuffer, uint256 toSavings);
 
     /// @param reserveFactor [wad] share of income kept as buffer
