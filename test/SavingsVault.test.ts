@@ -9,7 +9,6 @@ import {
   WAD,
   YEAR,
   deploySavingsStack,
-  executionGas,
   rejectsWithoutEffect,
   seedGpusd,
   usd,
@@ -351,24 +350,6 @@ describe("SavingsVault", function () {
       const deploy = (window: bigint) => s.viem.deployContract("SavingsVault", [s.manager.address, s.gpusd.address, Number(window)] as never);
       await assert.rejects(deploy(HOUR - 1n), /ParameterOutOfBounds/);
       await assert.rejects(deploy(30n * DAY + 1n), /ParameterOutOfBounds/);
-    });
-  });
-
-  describe("gas", function () {
-    // Steady state with interest being released: the saver already holds shares and has approved the vault.
-    it("deposits within 60k and redeems within 50k execution gas", async function () {
-      const s = await load();
-      const { alice } = s.accounts;
-      await deposit(s, alice, usd(1_000));
-      await holdGpusd(s, alice, usd(1_000));
-      await payInterest(s, usd(100));
-      await networkHelpers.time.increase(HOUR);
-      const depositGas = await executionGas(s, await s.vault.write.deposit([usd(100), alice.account.address], { account: alice.account }));
-      const me = alice.account.address;
-      const redeemGas = await executionGas(s, await s.vault.write.redeem([usd(50) * VIRTUAL, me, me], { account: alice.account }));
-      console.log(`      deposit ${depositGas}; redeem ${redeemGas}`);
-      assert.ok(depositGas <= 60_000n, `deposit ${depositGas}`);
-      assert.ok(redeemGas <= 50_000n, `redeem ${redeemGas}`);
     });
   });
 });
