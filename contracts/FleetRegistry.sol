@@ -19,7 +19,11 @@ contract FleetRegistry is IFleetRegistry, ERC721, AccessManaged {
     constructor(address authority) ERC721("GPU Credit Fleet", "GPUFLEET") AccessManaged(authority) {}
 
     /// @inheritdoc IFleetRegistry
-    function onboard(Fleet calldata record, address[] calldata hostSigners) external restricted returns (uint256 fleetId) {
+    function onboard(Fleet calldata record, address[] calldata hostSigners)
+        external
+        restricted
+        returns (uint256 fleetId)
+    {
         if (record.operator == address(0)) revert ZeroOperator();
         if (record.classId == 0) revert ZeroClass();
         if (record.gpuCount == 0) revert ZeroGpuCount();
@@ -40,7 +44,7 @@ contract FleetRegistry is IFleetRegistry, ERC721, AccessManaged {
         for (uint256 i; i < hostSigners.length; ++i) {
             _setHostSigner(fleetId, hostSigners[i], true);
         }
-        // `_mint`, not `_safeMint`: no receiver callback, so nothing can re-enter while the record is being written.
+        // `_mint`, not `_safeMint`: no receiver callback, so an operator contract can neither re-enter nor refuse.
         _mint(record.operator, fleetId);
     }
 

@@ -8,27 +8,33 @@ import {IFleetRegistry} from "./IFleetRegistry.sol";
 /// risk analyst needs to recompute it. A round is an EIP-712 message (domain `GPU Credit FleetOracle`, version `1`)
 /// signed by at least `quorum` distinct registered signers.
 /// @dev Safety rules, each enforced on submission or on read:
-/// - the round id strictly increases;
+/// - the round id strictly increases, and `observedAt` never goes back from one round to the next;
 /// - `observedAt` is neither in the future nor older than `maxAge`;
-/// - each fleet value lies strictly inside its class's per-GPU bounds (a value at a bound is invalid);
-/// - a decrease applies at once; an increase is clamped to `maxIncreasePerDay` (pro rata to the time since the last
-///   value, at most one day's worth) and is usable for borrowing only `increaseDelay` after it was observed;
+/// - within a round, fleets come by strictly increasing id and indices by strictly increasing class, so each appears
+///   at most once;
+/// - each fleet value lies strictly inside its class's per-GPU bounds times its GPU count, each class index strictly
+///   inside the per-GPU bounds (a value at a bound is invalid);
+/// - an increase is clamped to `maxIncreasePerDay`, pro rata to the observation time since the fleet's last value and
+///   at most one day's worth;
+/// - borrowing uses `value` once it is `increaseDelay` old (by observation time) and `priorValue` until then, where
+///   `priorValue` = min(new value, what was borrowable just before the round). So a decrease below the borrowable
+///   value applies at once, a first valuation lends nothing until it matures, and a chain of increases never skips
+///   the delay;
 /// - the guardian can stop the oracle; while stopped or stale, `borrowValue` reverts and `liquidationValue` keeps
 ///   returning the last good value.
-/// Within a round, fleets are listed by strictly increasing id and class indices by strictly increasing class, so each
-/// appears at most once per round, and `observedAt` never goes back from one round to the next.
 ///
 /// Rounding: values are stored as micro-dollars (wad ÷ 1e12, rounded down), so the stored value never exceeds the
 /// reported one: the protocol lends against at most what the nodes measured.
 ///
-/// @dev Warning: the maturity clock of an increase is the fleet's `observedAt`, which every valuation of the fleet
-/// restarts. An increase therefore becomes borrowable only if the fleet is not valued again (upwards or level) within
-/// `increaseDelay`: oracle nodes value each fleet at most once per `increaseDelay` unless its value falls, and
-/// `setParams` keeps `increaseDelay < maxAge` so that such a cadence exists.
-/// @dev Warning: maturity and the daily cap both count observation time, not submission time. A round relayed late is
-/// borrowable sooner after it lands on-chain, but never for more than an on-time round observed at the same moment.
-/// @dev Warning: the per-class bounds also bind decreases: a fleet whose honest value falls to `min × gpuCount` or
-/// below cannot be reported, goes stale and stops new borrowing while liquidations keep its last value. Curators set
+/// @dev Warning: the maturity clock is the fleet's `observedAt`, which every valuation of the fleet restarts. A value
+/// above the borrowable one therefore matures only if the fleet is not valued again within `increaseDelay` (unless the
+/// new value falls to the borrowable one or below). Oracle nodes value each fleet at most once per `increaseDelay`
+/// unless it falls; `setParams` keeps `increaseDelay < maxAge` so that such a cadence exists.
+/// @dev Warning: maturity and the daily cap both count observation time, not submission time. A round relayed late
+/// becomes borrowable sooner after it lands on-chain, but never for more than an on-time round observed at the same
+/// moment could have made borrowable.
+/// @dev Warning: the bounds also bind decreases: a fleet whose honest value falls to `min × gpuCount` or below
+/// cannot be reported; it goes stale, which stops new borrowing while liquidations keep its last value. Curators set
 /// `min` below any honest distressed value.
 interface IFleetOracle {
     /// @notice One fleet's valuation inside a round. Parts are published so analysts can recompute the value.
