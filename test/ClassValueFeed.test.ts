@@ -8,9 +8,6 @@ import { B200, H100, deployOracle, fleetValue, signAll, type OracleSystem } from
 
 let viem: NetworkConnection["viem"];
 let networkHelpers: NetworkConnection["networkHelpers"];
-before(async function () {
-  ({ viem, networkHelpers } = await network.connect());
-});
 
 async function deployFeed(connection: NetworkConnection) {
   const system = await deployOracle(connection);
@@ -28,6 +25,10 @@ async function publish(system: OracleSystem, roundId: bigint, indices: Round["in
 }
 
 describe("ClassValueFeed", function () {
+  before(async function () {
+    ({ viem, networkHelpers } = await network.connect());
+  });
+
   it("describes itself as an 18-decimal Chainlink feed over one class of one oracle", async function () {
     const { feed, oracle } = await load();
     assert.equal(await feed.read.decimals(), 18);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
-import { keccak256, parseEther, stringToHex, toHex, zeroAddress, type ContractErrorName, type Hex } from "viem";
+import { keccak256, parseEther, recoverAddress, stringToHex, toHex, zeroAddress, type ContractErrorName, type Hex } from "viem";
 import { fleetOracleAbi } from "../abi/index.js";
 import { FUNCTION_ROLES } from "../scripts/lib/governance.js";
-import { hashRound, signRound, sortSignatures, type Round } from "../oracle/src/eip712.js";
+import { hashGpuReport, hashRound, signGpuReport, signRound, sortSignatures, type Round } from "../oracle/src/eip712.js";
 import {
   B200,
   DAY,
@@ -28,10 +28,6 @@ import {
 let viem: NetworkConnection["viem"];
 let networkHelpers: NetworkConnection["networkHelpers"];
 let time: NetworkConnection["networkHelpers"]["time"];
-before(async function () {
-  ({ viem, networkHelpers } = await network.connect());
-  time = networkHelpers.time;
-});
 const load = () => networkHelpers.loadFixture(deployOracle);
 
 const MICRO = 10n ** 12n;
@@ -69,6 +65,11 @@ async function mineAt(at: number) {
 }
 
 describe("FleetOracle", function () {
+  before(async function () {
+    ({ viem, networkHelpers } = await network.connect());
+    time = networkHelpers.time;
+  });
+
   describe("deployment", function () {
     it("starts with the constructor's signers, quorum, params and registry", async function () {
       const { oracle, registry } = await load();
@@ -689,12 +690,10 @@ describe("FleetOracle", function () {
 
     it("computes the same report digest as hashGpuReport", async function () {
       const { oracle, domain } = await load();
-      const { hashGpuReport, signGpuReport } = await import("../oracle/src/eip712.js");
       const digest = await oracle.read.hashGpuReport([report]);
       assert.equal(hashGpuReport(domain, report), digest);
       assert.equal(hashGpuReport(domain, { ...report, replay: true }), await oracle.read.hashGpuReport([{ ...report, replay: true }]));
       const signed = await signGpuReport(SIGNERS[0]!, domain, report);
-      const { recoverAddress } = await import("viem");
       assert.equal(await recoverAddress({ hash: digest, signature: signed.signature }), SIGNERS[0]!.address);
     });
 

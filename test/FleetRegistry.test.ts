@@ -3,14 +3,11 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { toFunctionSelector, zeroAddress, type Address } from "viem";
 import { FUNCTION_ROLES } from "../scripts/lib/governance.js";
-import { fleetRegistryAbi } from "../abi/index.js";
+import { fleetRegistryAbi, iFleetRegistryAbi } from "../abi/index.js";
 import { DAY, FLEETS, H100, deployOracle, fleetRecord, type OracleSystem } from "./helpers/oracleFixture.js";
 
 let viem: NetworkConnection["viem"];
 let networkHelpers: NetworkConnection["networkHelpers"];
-before(async function () {
-  ({ viem, networkHelpers } = await network.connect());
-});
 const load = () => networkHelpers.loadFixture(deployOracle);
 
 const HOST_A = "0x00000000000000000000000000000000000000a1" as Address;
@@ -32,6 +29,10 @@ function interfaceId(abi: readonly { type: string; name?: string }[], names: str
 }
 
 describe("FleetRegistry", function () {
+  before(async function () {
+    ({ viem, networkHelpers } = await network.connect());
+  });
+
   describe("onboarding", function () {
     it("mints ids from 1 to the operator and records what the underwriter attested", async function () {
       const system = await load();
@@ -197,7 +198,6 @@ describe("FleetRegistry", function () {
       const { registry } = await load();
       assert.equal(await registry.read.name(), "GPU Credit Fleet");
       assert.equal(await registry.read.symbol(), "GPUFLEET");
-      const { iFleetRegistryAbi } = await import("../abi/index.js");
       const own = iFleetRegistryAbi.filter((x) => x.type === "function").map((x) => x.name);
       const erc721 = ["balanceOf", "ownerOf", "safeTransferFrom", "transferFrom", "approve", "setApprovalForAll", "getApproved", "isApprovedForAll"];
       const ownOnly = own.filter((n) => !erc721.includes(n) && n !== "supportsInterface");
