@@ -706,6 +706,15 @@ describe("FleetOracle", function () {
       }
     });
 
+    it("orders signatures by signer address and refuses one signer twice", async function () {
+      const { domain } = await load();
+      const message = { ...round, observedAt: 1 };
+      const signed = await Promise.all(SIGNERS.map((signer) => signRound(signer, domain, message)));
+      const bySigner = [...signed].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+      assert.deepEqual(sortSignatures([...signed].reverse()), bySigner.map((s) => s.signature));
+      assert.throws(() => sortSignatures([signed[0]!, signed[1]!, signed[0]!]), /signed twice/);
+    });
+
     it("accepts a round signed in TypeScript", async function () {
       const system = await load();
       const at = (await time.latest()) + 10;
