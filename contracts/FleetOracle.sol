@@ -364,6 +364,7 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     /// Reads the words directly and range-checks all four small fields (freshGpus too) at once, as the ABI decoder
     /// would one by one at several times the gas.
     function _parts(FleetValue calldata report) private pure returns (uint256 parts) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let throughput := calldataload(add(report, 0x40))
             let utilization := calldataload(add(report, 0x60))
@@ -384,6 +385,7 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         uint40 observedAt
     ) private {
         bytes32 topic = FleetValued.selector;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let data := mload(0x40)
             mstore(data, calldataload(add(report, 0x20))) // reported
@@ -450,6 +452,7 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         pure
         returns (bytes32 hash)
     {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let count := div(items.length, words)
             let hashes := mload(0x40) // scratch past the free memory pointer: nothing else runs meanwhile
@@ -466,6 +469,7 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
 
     /// @dev Views an array of static structs as its flat words, so `_hashStructs` can hash any of them.
     function _asWords(FleetValue[] calldata fleets) private pure returns (bytes32[] calldata words) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             words.offset := fleets.offset
             words.length := mul(fleets.length, 6)
@@ -473,6 +477,7 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     }
 
     function _asWords(ClassIndex[] calldata indices) private pure returns (bytes32[] calldata words) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             words.offset := indices.offset
             words.length := mul(indices.length, 2)

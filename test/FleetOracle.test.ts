@@ -93,18 +93,18 @@ describe("FleetOracle", function () {
     });
 
     it("refuses a zero or duplicate signer, a quorum that is not a majority, and params out of bounds", async function () {
-      const { manager, registry } = await load();
+      const { manager, registry, oracle, deploy } = await load();
       const addresses = SIGNERS.map((s) => s.address);
-      const deploy = (signers: readonly Hex[], quorum: bigint, params: typeof PARAMS | { maxAge: number; increaseDelay: number; maxIncreasePerDay: bigint } = PARAMS) =>
-        viem.deployContract("FleetOracle", [manager.address, registry.address, signers, quorum, params]);
-      const oracleAbi = await viem.deployContract("FleetOracle", [manager.address, registry.address, addresses, QUORUM, PARAMS]);
-      await viem.assertions.revertWithCustomError(deploy([...addresses, zeroAddress], 3n), oracleAbi, "ZeroSigner");
-      await viem.assertions.revertWithCustomErrorWithArgs(deploy([addresses[0]!, addresses[0]!], 2n), oracleAbi, "SignerAlreadyAdded", [addresses[0]]);
-      await viem.assertions.revertWithCustomErrorWithArgs(deploy(addresses, 2n), oracleAbi, "QuorumOutOfRange", [2n, 4n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(deploy([], 1n), oracleAbi, "QuorumOutOfRange", [1n, 0n]);
+      const first = SIGNERS[0]!.address;
+      const attempt = (signers: readonly Hex[], quorum: bigint, params: { maxAge: number; increaseDelay: number; maxIncreasePerDay: bigint } = PARAMS) =>
+        deploy("FleetOracle", fleetOracleAbi, [manager.address, registry.address, signers, quorum, params]);
+      await viem.assertions.revertWithCustomError(attempt([...addresses, zeroAddress], 3n), oracle, "ZeroSigner");
+      await viem.assertions.revertWithCustomErrorWithArgs(attempt([first, first], 2n), oracle, "SignerAlreadyAdded", [first]);
+      await viem.assertions.revertWithCustomErrorWithArgs(attempt(addresses, 2n), oracle, "QuorumOutOfRange", [2n, 4n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(attempt([], 1n), oracle, "QuorumOutOfRange", [1n, 0n]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        deploy(addresses, 3n, { ...PARAMS, maxAge: 60 }),
-        oracleAbi,
+        attempt(addresses, 3n, { ...PARAMS, maxAge: 60 }),
+        oracle,
         "ParameterOutOfBounds",
         [stringToHex("maxAge", { size: 32 }), 60n, 600n, BigInt(7 * DAY)],
       );
