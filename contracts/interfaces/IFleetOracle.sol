@@ -172,10 +172,12 @@ interface IFleetOracle {
     /// `increaseDelay < maxAge`. Restricted to the risk curator.
     function setParams(Params calldata params) external;
 
-    /// @notice Stops new rounds and borrowing against oracle values. Restricted to the guardian.
+    /// @notice Stops new rounds and borrowing against oracle values; reverts `OracleIsStopped` if already stopped.
+    /// Restricted to the guardian.
     function stop() external;
 
-    /// @notice Lifts a stop. Restricted to the oracle admin, so a compromised guardian cannot undo its own stop.
+    /// @notice Lifts a stop; reverts `OracleIsNotStopped` if not stopped. Restricted to the oracle admin, so the
+    /// guardian's fast stop cannot be undone by the same key.
     function resume() external;
 
     /// @notice Value that new borrowing may use: the latest value, or the value before an increase that has not
