@@ -1,18 +1,41 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IFleetRegistry} from "./IFleetRegistry.sol";
+
 /// @title IFleetOracle
 /// @notice Stores the USD value of each fleet as published by a quorum of independent oracle nodes, with the parts a
 /// risk analyst needs to recompute it. A round is an EIP-712 message (domain `GPU Credit FleetOracle`, version `1`)
 /// signed by at least `quorum` distinct registered signers.
 /// @dev Safety rules, each enforced on submission or on read:
-/// - the round id strictly increases;
+/// - the round id strictly increases, and `observedAt` never goes back from one round to the next;
 /// - `observedAt` is neither in the future nor older than `maxAge`;
-/// - each fleet value lies strictly inside its class's per-GPU bounds (a value at a bound is invalid);
-/// - a decrease applies at once; an increase is clamped to `maxIncreasePerDay` (pro rata to the time since the last
-///   value, at most one day's worth) and is usable for borrowing only `increaseDelay` after it was observed;
+/// - within a round, fleets come by strictly increasing id and indices by strictly increasing class, so each appears
+///   at most once;
+/// - each fleet value lies strictly inside its class's per-GPU bounds times its GPU count, each class index strictly
+///   inside the per-GPU bounds (a value at a bound is invalid);
+/// - an increase is clamped to `maxIncreasePerDay`, pro rata to the observation time since the fleet's last value and
+///   at most one day's worth;
+/// - borrowing uses `value` once it is `increaseDelay` old (by observation time) and `priorValue` until then, where
+///   `priorValue` = min(new value, what was borrowable just before the round). So a decrease below the borrowable
+///   value applies at once, a first valuation lends nothing until it matures, and a chain of increases never skips
+///   the delay;
 /// - the guardian can stop the oracle; while stopped or stale, `borrowValue` reverts and `liquidationValue` keeps
 ///   returning the last good value.
+///
+/// Rounding: values are stored as micro-dollars (wad ÷ 1e12, rounded down), so the stored value never exceeds the
+/// reported one: the protocol lends against at most what the nodes measured.
+///
+/// @dev Warning: the maturity clock is the fleet's `observedAt`, which every valuation of the fleet restarts. A value
+/// above the borrowable one therefore matures only if the fleet is not valued again within `increaseDelay` (unless the
+/// new value falls to the borrowable one or below). Oracle nodes value each fleet at most once per `increaseDelay`
+/// unless it falls; `setParams` keeps `increaseDelay < maxAge` so that such a cadence exists.
+/// @dev Warning: maturity and the daily cap both count observation time, not submission time. A round relayed late
+/// becomes borrowable sooner after it lands on-chain, but never for more than an on-time round observed at the same
+/// moment could have made borrowable.
+/// @dev Warning: the bounds also bind decreases: a fleet whose honest value falls to `min × gpuCount` or below
+/// cannot be reported; it goes stale, which stops new borrowing while liquidations keep its last value. Curators set
+/// `min` below any honest distressed value.
 interface IFleetOracle {
     /// @notice One fleet's valuation inside a round. Parts are published so analysts can recompute the value.
     struct FleetValue {
@@ -74,6 +97,7 @@ interface IFleetOracle {
     event RoundSubmitted(uint64 indexed roundId, uint40 observedAt, uint256 fleetCount, address[] signers);
     /// @param reported The value the round carried; `value` is what was stored after the increase clamp and the
     /// micro-dollar storage rounding.
+    /// @param borrowable What `borrowValue` returns right after this valuation (ignoring the stop flag).
     event FleetValued(
         uint256 indexed fleetId,
         uint64 indexed roundId,
@@ -106,6 +130,13 @@ interface IFleetOracle {
     error ClassBoundsNotSet(uint16 classId);
     error ValueOutOfBounds(uint256 fleetId, uint256 value, uint256 minExclusive, uint256 maxExclusive);
     error UnknownFleet(uint256 fleetId);
+    /// @notice The oracle caches a fleet's GPU count in 24 bits so each fleet's state fits one storage slot.
+    error GpuCountTooLarge(uint256 fleetId, uint256 gpuCount, uint256 max);
+    /// @notice A round's observation time may not precede the previous round's, or the daily cap could be replayed.
+    error ObservationOutOfOrder(uint40 observedAt, uint40 latestObservedAt);
+    error FleetsNotAscending(uint256 index, uint256 previousFleetId, uint256 fleetId);
+    error ClassesNotAscending(uint256 index, uint16 previousClassId, uint16 classId);
+    error IndexOutOfBounds(uint16 classId, uint256 valuePerGpu, uint256 minExclusive, uint256 maxExclusive);
     error OracleIsStopped();
     error OracleIsNotStopped();
     error ValuationStale(uint256 fleetId, uint40 observedAt, uint256 nowTimestamp, uint256 maxAge);
@@ -121,13 +152,33 @@ interface IFleetOracle {
     /// @param signatures 65-byte ECDSA signatures over `hashRound(round)`, ordered by strictly increasing signer.
     function submitRound(Round calldata round, bytes[] calldata signatures) external;
 
-    function addSigner(address signer) external; // oracle admin
-    function removeSigner(address signer) external; // oracle admin
-    function setQuorum(uint256 quorum) external; // oracle admin
-    function setClassBounds(uint16 classId, uint256 minValuePerGpu, uint256 maxValuePerGpu) external; // risk curator
-    function setParams(Params calldata params) external; // risk curator
-    function stop() external; // guardian
-    function resume() external; // oracle admin
+    /// @notice Adds an oracle signer. The quorum must stay a strict majority of the larger set, so raise it first
+    /// where needed. Restricted to the oracle admin.
+    function addSigner(address signer) external;
+
+    /// @notice Removes an oracle signer; reverts if the quorum would exceed the smaller set. Restricted to the oracle
+    /// admin.
+    function removeSigner(address signer) external;
+
+    /// @notice Sets how many signatures a round needs: at least 1, at most the signer count, more than half of it.
+    /// Restricted to the oracle admin.
+    function setQuorum(uint256 quorum) external;
+
+    /// @notice Sets a class's exclusive per-GPU value bounds: `min < max ≤ MAX_VALUE_PER_GPU`, the largest per-GPU
+    /// value whose fleet total still fits the oracle's storage. Restricted to the risk curator.
+    function setClassBounds(uint16 classId, uint256 minValuePerGpu, uint256 maxValuePerGpu) external;
+
+    /// @notice Sets staleness, increase delay and daily increase cap, each within `Bounds`, with
+    /// `increaseDelay < maxAge`. Restricted to the risk curator.
+    function setParams(Params calldata params) external;
+
+    /// @notice Stops new rounds and borrowing against oracle values; reverts `OracleIsStopped` if already stopped.
+    /// Restricted to the guardian.
+    function stop() external;
+
+    /// @notice Lifts a stop; reverts `OracleIsNotStopped` if not stopped. Restricted to the oracle admin, so the
+    /// guardian's fast stop cannot be undone by the same key.
+    function resume() external;
 
     /// @notice Value that new borrowing may use: the latest value, or the value before an increase that has not
     /// matured yet, whichever is lower. Reverts while stopped, stale, or never valued.
@@ -137,8 +188,13 @@ interface IFleetOracle {
     /// oracle does not. Reverts only if the fleet was never valued.
     function liquidationValue(uint256 fleetId) external view returns (uint256 value, uint40 observedAt);
 
+    /// @notice The stored state of a fleet, all zero if never valued.
     function fleetState(uint256 fleetId) external view returns (FleetState memory);
+
+    /// @notice Whether the fleet has a value no older than `maxAge`. Ignores the stop flag.
     function isFresh(uint256 fleetId) external view returns (bool);
+
+    /// @notice The latest value index of a class; all zero if never published.
     function classIndex(uint16 classId)
         external
         view
@@ -150,6 +206,14 @@ interface IFleetOracle {
     function signerCount() external view returns (uint256);
     function isSigner(address account) external view returns (bool);
     function stopped() external view returns (bool);
+
+    /// @notice The largest per-GPU bound a class may have: the value of a fleet of 2^24 − 1 GPUs at this price still
+    /// fits the 64-bit micro-dollar field of a fleet's storage slot (about 1.1 million USD per GPU).
+    // solhint-disable-next-line func-name-mixedcase
+    function MAX_VALUE_PER_GPU() external view returns (uint256);
+
+    /// @notice Source of each fleet's class and GPU count, read once, on the fleet's first valuation.
+    function registry() external view returns (IFleetRegistry);
 
     /// @notice EIP-712 digest of a round, the message each signer signs.
     function hashRound(Round calldata round) external view returns (bytes32);

@@ -51,11 +51,13 @@ interface IFleetRegistry is IERC721 {
     /// @notice Burns the token of a fleet that left the protocol. Restricted to the underwriter.
     function retire(uint256 fleetId) external;
 
+    /// @notice The record of a fleet in the protocol; reverts `UnknownFleet` if it was never onboarded or was retired.
     function fleet(uint256 fleetId) external view returns (Fleet memory);
 
-    /// @notice The two fields the oracle needs for its bounds, in one call.
+    /// @notice The two fields the oracle needs for its bounds, in one call (one storage read). Reverts like `fleet`.
     function classAndCount(uint256 fleetId) external view returns (uint16 classId, uint32 gpuCount);
 
+    /// @notice Whether `signer` may sign GpuReports for the fleet; false once the fleet is retired.
     function isHostSigner(uint256 fleetId, address signer) external view returns (bool);
 
     /// @notice Ids start at 1; this is the last one minted.
