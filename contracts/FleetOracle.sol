@@ -14,11 +14,12 @@ import {MathLib, WAD} from "./libraries/MathLib.sol";
 contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     using MathLib for uint256;
 
-    /// @dev Wad per stored unit: fleet values are kept in micro-dollars so that a fleet's whole state fits one slot.
-    uint256 private constant MICRO = 1e12;
+    /// @dev Wad per stored unit: fleet values are kept in cents so that a fleet's whole state, with its maturity
+    /// time, fits one slot. A cent is far below any decision the protocol takes on a fleet worth thousands.
+    uint256 private constant CENT = 1e16;
 
     /// @inheritdoc IFleetOracle
-    uint256 public constant MAX_VALUE_PER_GPU = (uint256(type(uint64).max) * MICRO) / type(uint24).max;
+    uint256 public constant MAX_VALUE_PER_GPU = (uint256(type(uint48).max) * CENT) / type(uint16).max;
 
     bytes32 private constant FLEET_VALUE_TYPEHASH = keccak256(
         "FleetValue(uint256 fleetId,uint256 value,uint16 throughputBps,uint16 utilizationBps,uint16 healthFlags,"
@@ -53,14 +54,15 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     /// steady-state valuation costs one cold read and one write. `_valueFleet` packs it by hand because Solidity
     /// copies packed structs field by field.
     struct FleetSlot {
-        uint64 value; // [µ$] wad / 1e12, rounded down
-        uint64 priorValue; // [µ$] borrowable until `value` matures; never above `value`
+        uint48 value; // [¢] wad / 1e16, rounded down
+        uint48 priorValue; // [¢] borrowable until `maturesAt`; never above `value`
         uint40 observedAt; // [unix s] 0 = never valued
+        uint40 maturesAt; // [unix s] from then on `value` is borrowable
         uint16 throughputBps;
         uint16 utilizationBps;
         uint16 healthFlags;
         uint16 classId; // cached from the registry, whose records never change
-        uint24 gpuCount; // cached from the registry
+        uint16 gpuCount; // cached from the registry
     }
 
     /// @dev A FleetSlot packed into one word; a struct so that a round computes the fleet's slot once.
@@ -68,13 +70,14 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         uint256 word;
     }
 
-    uint256 private constant PRIOR_VALUE_SHIFT = 64;
-    uint256 private constant OBSERVED_AT_SHIFT = 128;
-    uint256 private constant THROUGHPUT_SHIFT = 168;
-    uint256 private constant UTILIZATION_SHIFT = 184;
-    uint256 private constant HEALTH_FLAGS_SHIFT = 200;
-    uint256 private constant CLASS_ID_SHIFT = 216;
-    uint256 private constant GPU_COUNT_SHIFT = 232;
+    uint256 private constant PRIOR_VALUE_SHIFT = 48;
+    uint256 private constant OBSERVED_AT_SHIFT = 96;
+    uint256 private constant MATURES_AT_SHIFT = 136;
+    uint256 private constant THROUGHPUT_SHIFT = 176;
+    uint256 private constant UTILIZATION_SHIFT = 192;
+    uint256 private constant HEALTH_FLAGS_SHIFT = 208;
+    uint256 private constant CLASS_ID_SHIFT = 224;
+    uint256 private constant GPU_COUNT_SHIFT = 240;
 
     struct IndexSlot {
         uint64 roundId;
@@ -126,15 +129,18 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         (uint64 roundId, uint40 observedAt) = (round.roundId, round.observedAt);
         _head.latestRoundId = roundId;
         _head.latestObservedAt = observedAt;
+        // First, so an indexer knows the round and its observation time before it sees the round's fleets.
+        emit RoundSubmitted(roundId, observedAt, round.fleets.length, signers);
 
         FleetValue[] calldata fleets = round.fleets;
         uint256 previousFleetId;
+        BoundsCache memory bounds;
         for (uint256 i; i < fleets.length; ++i) {
             FleetValue calldata report = fleets[i];
             uint256 fleetId = report.fleetId;
             if (fleetId <= previousFleetId) revert FleetsNotAscending(i, previousFleetId, fleetId);
             previousFleetId = fleetId;
-            _valueFleet(report, fleetId, roundId, observedAt, head);
+            _valueFleet(report, fleetId, observedAt, head, bounds);
         }
         ClassIndex[] calldata indices = round.indices;
         uint16 previousClassId;
@@ -144,7 +150,6 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
             previousClassId = classId;
             _updateIndex(indices[i], roundId, observedAt);
         }
-        emit RoundSubmitted(roundId, observedAt, fleets.length, signers);
     }
 
     /// @inheritdoc IFleetOracle
@@ -232,23 +237,24 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         if (_isStale(fleet.observedAt, head.maxAge)) {
             revert ValuationStale(fleetId, fleet.observedAt, block.timestamp, head.maxAge);
         }
-        return _borrowable(fleet.value, fleet.priorValue, fleet.observedAt, head.increaseDelay) * MICRO;
+        return _borrowable(fleet.value, fleet.priorValue, fleet.maturesAt) * CENT;
     }
 
     /// @inheritdoc IFleetOracle
     function liquidationValue(uint256 fleetId) external view returns (uint256, uint40) {
         FleetSlot memory fleet = _loadFleet(fleetId);
         if (fleet.observedAt == 0) revert NoValuation(fleetId);
-        return (fleet.value * MICRO, fleet.observedAt);
+        return (fleet.value * CENT, fleet.observedAt);
     }
 
     /// @inheritdoc IFleetOracle
     function fleetState(uint256 fleetId) external view returns (FleetState memory) {
         FleetSlot memory fleet = _loadFleet(fleetId);
         return FleetState({
-            value: fleet.value * MICRO,
-            priorValue: fleet.priorValue * MICRO,
+            value: fleet.value * CENT,
+            priorValue: fleet.priorValue * CENT,
             observedAt: fleet.observedAt,
+            maturesAt: fleet.maturesAt,
             throughputBps: fleet.throughputBps,
             utilizationBps: fleet.utilizationBps,
             healthFlags: fleet.healthFlags,
@@ -327,9 +333,9 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     function _valueFleet(
         FleetValue calldata report,
         uint256 fleetId,
-        uint64 roundId,
         uint40 observedAt,
-        Head memory head
+        Head memory head,
+        BoundsCache memory bounds
     ) private {
         uint256 reported = report.value;
         PackedFleet storage packed = _fleets[fleetId];
@@ -337,27 +343,37 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         uint256 lastObservedAt = uint40(slot >> OBSERVED_AT_SHIFT);
         // classId and gpuCount, in their slot position's layout; cached on the first valuation
         uint256 classAndCount = lastObservedAt == 0 ? _classAndCount(fleetId) : slot >> CLASS_ID_SHIFT;
-        _checkFleetBounds(fleetId, reported, classAndCount);
+        _checkFleetBounds(fleetId, reported, classAndCount, bounds);
 
-        // Rounds down, so the protocol never lends against more than the nodes reported. Fits 64 bits because
-        // value < maxValuePerGpu × gpuCount ≤ MAX_VALUE_PER_GPU × type(uint24).max ≤ type(uint64).max × MICRO.
-        uint256 value = reported / MICRO;
-        // A first valuation has nothing borrowable (priorValue 0) until it matures.
-        uint256 priorValue;
+        // Rounds down, so the protocol never lends against more than the nodes reported. Fits 48 bits because
+        // value < maxValuePerGpu × gpuCount ≤ MAX_VALUE_PER_GPU × type(uint16).max ≤ type(uint48).max × CENT.
+        uint256 value = reported / CENT;
+        uint256 priorValue; // a first valuation has nothing borrowable until it matures
+        uint256 maturesAt = observedAt + head.increaseDelay;
         if (lastObservedAt != 0) {
-            uint256 lastValue = uint64(slot);
+            uint256 lastValue = uint48(slot);
             // Checked although rounds never go back in observation time: an underflow would unlock a day's increase.
             uint256 cap = _increaseCap(lastValue, observedAt - lastObservedAt, head.maxIncreasePerDay);
-            if (value > cap) value = cap;
-            // Whatever was borrowable a moment ago stays the ceiling until this value matures, so a chain of small
-            // increases cannot skip the delay, and a decrease below it applies at once.
-            priorValue = _borrowable(lastValue, uint64(slot >> PRIOR_VALUE_SHIFT), lastObservedAt, head.increaseDelay);
-            if (priorValue > value) priorValue = value;
+            if (value > cap) {
+                value = cap;
+                emit IncreaseClamped(fleetId, reported, cap * CENT);
+            }
+            uint256 lastMaturesAt = uint40(slot >> MATURES_AT_SHIFT);
+            // What is borrowable now stays the ceiling until the new value matures, so a chain of increases cannot
+            // skip the delay. A value at or below it applies at once.
+            priorValue = _borrowable(lastValue, uint48(slot >> PRIOR_VALUE_SHIFT), lastMaturesAt);
+            if (value <= priorValue) {
+                priorValue = value;
+                maturesAt = observedAt;
+            } else if (value <= lastValue && lastMaturesAt > block.timestamp) {
+                // No higher than the increase already waiting: it keeps its clock, so rounds at any cadence let it
+                // mature. Only a further rise starts the delay again.
+                maturesAt = lastMaturesAt;
+            }
         }
         packed.word = value | (priorValue << PRIOR_VALUE_SHIFT) | (uint256(observedAt) << OBSERVED_AT_SHIFT)
-            | (_parts(report) << THROUGHPUT_SHIFT) | (classAndCount << CLASS_ID_SHIFT);
-        uint256 borrowable = _borrowable(value, priorValue, observedAt, head.increaseDelay);
-        _emitFleetValued(report, roundId, value, borrowable, observedAt);
+            | (maturesAt << MATURES_AT_SHIFT) | (_parts(report) << THROUGHPUT_SHIFT) | (classAndCount << CLASS_ID_SHIFT);
+        _emitFleetValued(report, value, priorValue, maturesAt);
     }
 
     /// @dev `throughputBps | utilizationBps << 16 | healthFlags << 32`, the layout of the parts in a fleet's slot.
@@ -377,24 +393,19 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
 
     /// @dev Emits FleetValued [wad] from the report's calldata words, a few hundred gas cheaper per fleet than `emit`.
     /// `_parts` has range-checked the small fields.
-    function _emitFleetValued(
-        FleetValue calldata report,
-        uint64 roundId,
-        uint256 value,
-        uint256 borrowable,
-        uint40 observedAt
-    ) private {
+    function _emitFleetValued(FleetValue calldata report, uint256 value, uint256 priorValue, uint256 maturesAt)
+        private
+    {
         bytes32 topic = FleetValued.selector;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let data := mload(0x40)
-            mstore(data, calldataload(add(report, 0x20))) // reported
-            mstore(add(data, 0x20), mul(value, MICRO))
-            mstore(add(data, 0x40), mul(borrowable, MICRO))
+            mstore(data, mul(value, CENT))
+            mstore(add(data, 0x20), mul(priorValue, CENT))
+            mstore(add(data, 0x40), maturesAt)
             // throughputBps, utilizationBps, healthFlags, freshGpus
             calldatacopy(add(data, 0x60), add(report, 0x40), 0x80)
-            mstore(add(data, 0xe0), observedAt)
-            log3(data, 0x100, topic, calldataload(report), roundId)
+            log2(data, 0xe0, topic, calldataload(report))
         }
     }
 
@@ -412,23 +423,35 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     /// `classId | gpuCount << 16`, the layout of the two fields at the top of a fleet's slot.
     function _classAndCount(uint256 fleetId) private view returns (uint256) {
         try registry.classAndCount(fleetId) returns (uint16 classId, uint32 gpuCount) {
-            if (gpuCount > type(uint24).max) revert GpuCountTooLarge(fleetId, gpuCount, type(uint24).max);
+            if (gpuCount > type(uint16).max) revert GpuCountTooLarge(fleetId, gpuCount, type(uint16).max);
             return classId | (uint256(gpuCount) << 16);
         } catch {
             revert UnknownFleet(fleetId);
         }
     }
 
-    function _checkFleetBounds(uint256 fleetId, uint256 value, uint256 classAndCount) private view {
+    /// @dev A round's fleets mostly share a few classes; remembering the last class's bounds saves a mapping lookup
+    /// per fleet. `classIdPlusOne` is 0 before the first fleet.
+    struct BoundsCache {
+        uint256 classIdPlusOne;
+        uint256 minAndMax;
+    }
+
+    function _checkFleetBounds(uint256 fleetId, uint256 value, uint256 classAndCount, BoundsCache memory cache)
+        private
+        view
+    {
         uint16 classId = uint16(classAndCount);
-        // Inlines `_requireBounds`: a fleet's valuation is the hot path.
-        uint256 bounds = _classBounds[classId];
+        if (cache.classIdPlusOne != uint256(classId) + 1) {
+            (cache.classIdPlusOne, cache.minAndMax) = (uint256(classId) + 1, _classBounds[classId]);
+        }
+        uint256 bounds = cache.minAndMax;
         uint256 maxPerGpu = bounds >> 128;
         if (maxPerGpu == 0) revert ClassBoundsNotSet(classId);
         uint256 minExclusive;
         uint256 maxExclusive;
         unchecked {
-            // below 2^128 × 2^24: no overflow
+            // below 2^128 × 2^16: no overflow
             minExclusive = uint128(bounds) * (classAndCount >> 16);
             maxExclusive = maxPerGpu * (classAndCount >> 16);
         }
@@ -484,38 +507,32 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
         }
     }
 
-    /// @dev The most `value` [µ$] may become after `elapsed` seconds: +maxIncreasePerDay pro rata, at most one day's
+    /// @dev The most `value` [¢] may become after `elapsed` seconds: +maxIncreasePerDay pro rata, at most one day's
     /// worth. Rounds down, against the increase.
     function _increaseCap(uint256 value, uint256 elapsed, uint256 maxIncreasePerDay) private pure returns (uint256) {
         if (elapsed > 1 days) elapsed = 1 days;
         unchecked {
-            // value < 2^64, maxIncreasePerDay ≤ 0.5e18 < 2^59, elapsed ≤ 2^17: the product stays below 2^140.
+            // value < 2^48, maxIncreasePerDay ≤ 0.5e18 < 2^59, elapsed ≤ 2^17: the product stays below 2^124.
             return value + (value * maxIncreasePerDay * elapsed) / (WAD * 1 days);
         }
     }
 
-    /// @dev [µ$] The latest value once it was observed `increaseDelay` ago, the prior value until then.
-    function _borrowable(uint256 value, uint256 priorValue, uint256 observedAt, uint256 increaseDelay)
-        private
-        view
-        returns (uint256)
-    {
-        unchecked {
-            // a uint40 time plus a uint32 delay: no overflow
-            return observedAt + increaseDelay <= block.timestamp ? value : priorValue;
-        }
+    /// @dev [¢] The latest value once it has matured, the prior value until then.
+    function _borrowable(uint256 value, uint256 priorValue, uint256 maturesAt) private view returns (uint256) {
+        return maturesAt <= block.timestamp ? value : priorValue;
     }
 
     function _loadFleet(uint256 fleetId) private view returns (FleetSlot memory fleet) {
         uint256 slot = _fleets[fleetId].word;
-        fleet.value = uint64(slot);
-        fleet.priorValue = uint64(slot >> PRIOR_VALUE_SHIFT);
+        fleet.value = uint48(slot);
+        fleet.priorValue = uint48(slot >> PRIOR_VALUE_SHIFT);
         fleet.observedAt = uint40(slot >> OBSERVED_AT_SHIFT);
+        fleet.maturesAt = uint40(slot >> MATURES_AT_SHIFT);
         fleet.throughputBps = uint16(slot >> THROUGHPUT_SHIFT);
         fleet.utilizationBps = uint16(slot >> UTILIZATION_SHIFT);
         fleet.healthFlags = uint16(slot >> HEALTH_FLAGS_SHIFT);
         fleet.classId = uint16(slot >> CLASS_ID_SHIFT);
-        fleet.gpuCount = uint24(slot >> GPU_COUNT_SHIFT);
+        fleet.gpuCount = uint16(slot >> GPU_COUNT_SHIFT);
     }
 
     function _isStale(uint40 observedAt, uint256 maxAge) private view returns (bool) {

@@ -26,7 +26,7 @@ async function publish(system: OracleSystem, roundId: bigint, indices: Round["in
 
 describe("ClassValueFeed", function () {
   before(async function () {
-    ({ viem, networkHelpers } = await network.connect());
+    ({ viem, networkHelpers } = await network.create());
   });
 
   it("describes itself as an 18-decimal Chainlink feed over one class of one oracle", async function () {

@@ -30,7 +30,7 @@ let networkHelpers: NetworkConnection["networkHelpers"];
 let time: NetworkConnection["networkHelpers"]["time"];
 const load = () => networkHelpers.loadFixture(deployOracle);
 
-const MICRO = 10n ** 12n;
+const CENT = 10n ** 16n;
 const WAD = 10n ** 18n;
 const FLEET_1 = FLEETS[0];
 const FLEET_1_MIN = MIN_PER_GPU * BigInt(FLEET_1.gpuCount);
@@ -66,7 +66,7 @@ async function mineAt(at: number) {
 
 describe("FleetOracle", function () {
   before(async function () {
-    ({ viem, networkHelpers } = await network.connect());
+    ({ viem, networkHelpers } = await network.create());
     time = networkHelpers.time;
   });
 
@@ -205,8 +205,8 @@ describe("FleetOracle", function () {
       const { oracle, accounts } = await load();
       const from = { account: accounts.curator.account };
       const limit = await oracle.read.MAX_VALUE_PER_GPU();
-      // 2^24 − 1 GPUs at the limit still fit 64 bits of micro-dollars; one more wei per GPU could overflow a fleet.
-      assert.ok(((limit * (2n ** 24n - 1n)) / MICRO) < 2n ** 64n);
+      // 2^16 − 1 GPUs at the limit still fit 48 bits of cents; one more wei per GPU could overflow a fleet.
+      assert.ok(((limit * (2n ** 16n - 1n)) / CENT) < 2n ** 48n);
       await viem.assertions.emitWithArgs(oracle.write.setClassBounds([B200, 1n, limit], from), oracle, "ClassBoundsSet", [B200, 1n, limit]);
       assert.deepEqual(await oracle.read.classBounds([B200]), [1n, limit]);
       const name = (s: string) => stringToHex(s, { size: 32 });
@@ -263,16 +263,16 @@ describe("FleetOracle", function () {
       const [valued] = await oracle.getEvents.FleetValued();
       assert.deepEqual(valued!.args, {
         fleetId: 1n,
-        roundId: 7n,
-        reported: value,
         value,
-        borrowable: 0n,
+        priorValue: 0n,
+        maturesAt: at - 30 + PARAMS.increaseDelay,
         throughputBps: 10_250,
         utilizationBps: 7_100,
         healthFlags: 4,
         freshGpus: 7,
-        observedAt: at - 30,
       });
+      const logs = await publicClient.getLogs({ address: oracle.address, fromBlock: 0n });
+      assert.ok(logs.findIndex((l) => l.logIndex === submitted!.logIndex) < logs.findIndex((l) => l.logIndex === valued!.logIndex), "RoundSubmitted comes before the round's fleets");
       const [indexed] = await oracle.getEvents.ClassIndexUpdated();
       assert.deepEqual(indexed!.args, { classId: H100, roundId: 7n, valuePerGpu: parseEther("24000"), observedAt: at - 30 });
 
@@ -281,6 +281,7 @@ describe("FleetOracle", function () {
         value,
         priorValue: 0n,
         observedAt: at - 30,
+        maturesAt: at - 30 + PARAMS.increaseDelay,
         throughputBps: 10_250,
         utilizationBps: 7_100,
         healthFlags: 4,
@@ -308,15 +309,15 @@ describe("FleetOracle", function () {
       assert.equal(await system.oracle.read.latestRoundId(), 1n);
     });
 
-    it("stores values in micro-dollars, rounding down, so it never stores more than was reported", async function () {
+    it("stores values in cents, rounding down, so it never stores more than was reported", async function () {
       const system = await load();
       const reported = parseEther("123456.123456789123456789");
       const at = (await time.latest()) + 10;
       await valueAt(system, 1n, [fleetValue(1n, reported)], at);
       const [valued] = await system.oracle.getEvents.FleetValued();
-      assert.equal(valued!.args.reported, reported);
-      assert.equal(valued!.args.value, parseEther("123456.123456"));
-      assert.deepEqual(await system.oracle.read.liquidationValue([1n]), [parseEther("123456.123456"), at]);
+      assert.equal((await system.oracle.getEvents.IncreaseClamped()).length, 0, "rounding is not a clamp");
+      assert.equal(valued!.args.value, parseEther("123456.12"));
+      assert.deepEqual(await system.oracle.read.liquidationValue([1n]), [parseEther("123456.12"), at]);
     });
 
     it("caches a fleet's class and GPU count from the registry on its first valuation", async function () {
@@ -326,7 +327,7 @@ describe("FleetOracle", function () {
       const state = await system.oracle.read.fleetState([2n]);
       assert.equal(state.classId, FLEETS[1].classId);
       assert.equal(state.gpuCount, FLEETS[1].gpuCount);
-      assert.deepEqual(await system.oracle.read.fleetState([3n]), { value: 0n, priorValue: 0n, observedAt: 0, throughputBps: 0, utilizationBps: 0, healthFlags: 0, classId: 0, gpuCount: 0 });
+      assert.deepEqual(await system.oracle.read.fleetState([3n]), { value: 0n, priorValue: 0n, observedAt: 0, maturesAt: 0, throughputBps: 0, utilizationBps: 0, healthFlags: 0, classId: 0, gpuCount: 0 });
     });
 
     it("keeps valuing a fleet from its cache after the registry retires it", async function () {
@@ -461,13 +462,13 @@ describe("FleetOracle", function () {
       await assertRejected(system, () => submitAt(system, index, t0 + 60), "ClassBoundsNotSet", [B200]);
     });
 
-    it("refuses a fleet with more GPUs than the oracle's 24-bit cache holds", async function () {
+    it("refuses a fleet with more GPUs than the oracle's 16-bit cache holds", async function () {
       const { system, t0 } = await setup();
       const { registry, accounts } = system;
-      await registry.write.onboard([fleetRecord(accounts.operator.account.address, H100, 2 ** 24, t0), []], { account: accounts.underwriter.account });
+      await registry.write.onboard([fleetRecord(accounts.operator.account.address, H100, 2 ** 16, t0), []], { account: accounts.underwriter.account });
       const id = await registry.read.lastFleetId();
       const round: Round = { roundId: 6n, observedAt: t0 + 50, fleets: [fleetValue(id, parseEther("1000000000"))], indices: [] };
-      await assertRejected(system, () => submitAt(system, round, t0 + 60), "GpuCountTooLarge", [id, BigInt(2 ** 24), BigInt(2 ** 24 - 1)]);
+      await assertRejected(system, () => submitAt(system, round, t0 + 60), "GpuCountTooLarge", [id, BigInt(2 ** 16), BigInt(2 ** 16 - 1)]);
     });
 
     it("refuses a fleet value at either bound; one wei inside each bound is accepted", async function () {
@@ -535,8 +536,9 @@ describe("FleetOracle", function () {
       const capped = V + (V * PARAMS.maxIncreasePerDay * BigInt(DAY / 2)) / (WAD * BigInt(DAY)); // +5 %
       assert.equal((await system.oracle.read.liquidationValue([1n]))[0], capped);
       const [, valued1] = await system.oracle.getEvents.FleetValued({}, { fromBlock: 0n });
-      assert.equal(valued1!.args.reported, (V * 3n) / 2n);
       assert.equal(valued1!.args.value, capped);
+      const [clamped] = await system.oracle.getEvents.IncreaseClamped({}, { fromBlock: 0n });
+      assert.deepEqual(clamped!.args, { fleetId: 1n, reported: (V * 3n) / 2n, value: capped });
     });
 
     it("caps an increase at one day's worth however long the fleet went without a value", async function () {
@@ -559,7 +561,8 @@ describe("FleetOracle", function () {
       await valueAt(system, 2n, [fleetValue(1n, higher)], t1);
       assert.equal((await system.oracle.read.fleetState([1n])).priorValue, V);
       const [, event] = await system.oracle.getEvents.FleetValued({}, { fromBlock: 0n });
-      assert.equal(event!.args.borrowable, V);
+      assert.equal(event!.args.priorValue, V);
+      assert.equal(event!.args.maturesAt, t1 + PARAMS.increaseDelay);
       await mineAt(t1 + PARAMS.increaseDelay - 1);
       assert.equal(await system.oracle.read.borrowValue([1n]), V);
       assert.equal((await system.oracle.read.liquidationValue([1n]))[0], higher);
@@ -580,11 +583,25 @@ describe("FleetOracle", function () {
       assert.equal(await system.oracle.read.borrowValue([1n]), V + parseEther("1300"));
     });
 
-    it("also holds back a first valuation re-reported before it matured", async function () {
+    it("matures a first valuation on time however often it is re-reported", async function () {
       const { system, t0 } = await valued();
       await valueAt(system, 2n, [fleetValue(1n, V)], t0 + PARAMS.increaseDelay / 2);
+      await mineAt(t0 + PARAMS.increaseDelay - 1);
+      assert.equal(await system.oracle.read.borrowValue([1n]), 0n, "still holding back the first valuation");
       await mineAt(t0 + PARAMS.increaseDelay);
-      assert.equal(await system.oracle.read.borrowValue([1n]), 0n);
+      assert.equal(await system.oracle.read.borrowValue([1n]), V);
+    });
+
+    it("lets an increase mature while level rounds keep arriving more often than the delay", async function () {
+      const { system, t0 } = await valued();
+      const t1 = t0 + 2 * HOUR;
+      const higher = V + parseEther("1000");
+      await valueAt(system, 2n, [fleetValue(1n, higher)], t1);
+      const step = PARAMS.increaseDelay / 4;
+      for (let i = 1; i <= 3; i++) await valueAt(system, BigInt(2 + i), [fleetValue(1n, higher)], t1 + i * step);
+      assert.equal(await system.oracle.read.borrowValue([1n]), V, "not yet matured");
+      await mineAt(t1 + PARAMS.increaseDelay);
+      assert.equal(await system.oracle.read.borrowValue([1n]), higher, "level rounds kept the increase's clock");
     });
 
     it("applies a decrease at once, to borrowing and liquidation alike", async function () {

@@ -30,7 +30,7 @@ function interfaceId(abi: readonly { type: string; name?: string }[], names: str
 
 describe("FleetRegistry", function () {
   before(async function () {
-    ({ viem, networkHelpers } = await network.connect());
+    ({ viem, networkHelpers } = await network.create());
   });
 
   describe("onboarding", function () {

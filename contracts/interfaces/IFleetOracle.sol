@@ -16,20 +16,16 @@ import {IFleetRegistry} from "./IFleetRegistry.sol";
 ///   inside the per-GPU bounds (a value at a bound is invalid);
 /// - an increase is clamped to `maxIncreasePerDay`, pro rata to the observation time since the fleet's last value and
 ///   at most one day's worth;
-/// - borrowing uses `value` once it is `increaseDelay` old (by observation time) and `priorValue` until then, where
-///   `priorValue` = min(new value, what was borrowable just before the round). So a decrease below the borrowable
-///   value applies at once, a first valuation lends nothing until it matures, and a chain of increases never skips
-///   the delay;
+/// - borrowing uses `value` from `maturesAt` on, and `priorValue` (what was borrowable when the round landed) until
+///   then. A value at or below the borrowable one applies at once with nothing pending. A higher value matures
+///   `increaseDelay` after it was observed; later rounds no higher than it keep that clock, so rounds at any cadence
+///   let it mature, and only a further rise restarts it. A first valuation lends nothing until it matures;
 /// - the guardian can stop the oracle; while stopped or stale, `borrowValue` reverts and `liquidationValue` keeps
 ///   returning the last good value.
 ///
-/// Rounding: values are stored as micro-dollars (wad ÷ 1e12, rounded down), so the stored value never exceeds the
-/// reported one: the protocol lends against at most what the nodes measured.
+/// Rounding: values are stored in cents (wad ÷ 1e16, rounded down), so the stored value never exceeds the reported
+/// one: the protocol lends against at most what the nodes measured.
 ///
-/// @dev Warning: the maturity clock is the fleet's `observedAt`, which every valuation of the fleet restarts. A value
-/// above the borrowable one therefore matures only if the fleet is not valued again within `increaseDelay` (unless the
-/// new value falls to the borrowable one or below). Oracle nodes value each fleet at most once per `increaseDelay`
-/// unless it falls; `setParams` keeps `increaseDelay < maxAge` so that such a cadence exists.
 /// @dev Warning: maturity and the daily cap both count observation time, not submission time. A round relayed late
 /// becomes borrowable sooner after it lands on-chain, but never for more than an on-time round observed at the same
 /// moment could have made borrowable.
@@ -79,8 +75,9 @@ interface IFleetOracle {
     /// @notice What a fleet's storage slot holds, widened for reading.
     struct FleetState {
         uint256 value; // [wad] latest accepted value (after the increase clamp); used for liquidation
-        uint256 priorValue; // [wad] borrowable value before the latest increase matured
+        uint256 priorValue; // [wad] borrowable until `maturesAt`
         uint40 observedAt; // [unix s]
+        uint40 maturesAt; // [unix s] from then on `value` is borrowable
         uint16 throughputBps;
         uint16 utilizationBps;
         uint16 healthFlags;
@@ -94,22 +91,23 @@ interface IFleetOracle {
         uint64 maxIncreasePerDay; // [wad] largest relative increase accepted per day, e.g. 0.1e18 = +10 %
     }
 
+    /// @notice Emitted before the round's FleetValued events, which belong to it (same transaction, earlier log).
     event RoundSubmitted(uint64 indexed roundId, uint40 observedAt, uint256 fleetCount, address[] signers);
-    /// @param reported The value the round carried; `value` is what was stored after the increase clamp and the
-    /// micro-dollar storage rounding.
-    /// @param borrowable What `borrowValue` returns right after this valuation (ignoring the stop flag).
+    /// @param value What was stored: the reported value rounded down to the cent, after the increase clamp (see
+    /// IncreaseClamped). Borrowing may use `value` from `maturesAt` on and `priorValue` until then.
     event FleetValued(
         uint256 indexed fleetId,
-        uint64 indexed roundId,
-        uint256 reported,
         uint256 value,
-        uint256 borrowable,
+        uint256 priorValue,
+        uint40 maturesAt,
         uint16 throughputBps,
         uint16 utilizationBps,
         uint16 healthFlags,
-        uint32 freshGpus,
-        uint40 observedAt
+        uint32 freshGpus
     );
+    /// @notice A round reported more than the daily cap allows; FleetValued carries the clamped value. Emitted only
+    /// then, so steady-state rounds do not pay for a field that rarely differs from `value`.
+    event IncreaseClamped(uint256 indexed fleetId, uint256 reported, uint256 value);
     event ClassIndexUpdated(uint16 indexed classId, uint64 indexed roundId, uint256 valuePerGpu, uint40 observedAt);
     event SignerAdded(address indexed signer, uint256 signerCount);
     event SignerRemoved(address indexed signer, uint256 signerCount);

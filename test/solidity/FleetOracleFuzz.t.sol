@@ -11,7 +11,7 @@ import {IFleetOracle} from "../../contracts/interfaces/IFleetOracle.sol";
 /// @notice Properties of the oracle's valuation rules under random values and timings, on rounds signed here with
 /// `vm.sign` exactly as the nodes sign them.
 contract FleetOracleFuzzTest is TestBase {
-    uint256 internal constant MICRO = 1e12;
+    uint256 internal constant CENT = 1e16;
     uint32 internal constant MAX_AGE = 6 hours;
     uint32 internal constant DELAY = 1 hours;
     uint64 internal constant RATE = 0.1e18; // +10 % a day
@@ -55,13 +55,13 @@ contract FleetOracleFuzzTest is TestBase {
         );
     }
 
-    /// The stored value never exceeds the reported one, and loses less than a micro-dollar to rounding.
+    /// The stored value never exceeds the reported one, and loses less than a cent to rounding.
     function testFuzzStoredValueRoundsDown(uint256 reported) public {
         reported = bound(reported, MIN_FLEET + 1, MAX_FLEET - 1);
         _value(reported, block.timestamp);
         (uint256 stored,) = oracle.liquidationValue(fleetId);
         assertLe(stored, reported, "stored more than reported");
-        assertEq(stored, reported - (reported % MICRO), "not rounded down to a micro-dollar");
+        assertEq(stored, reported - (reported % CENT), "not rounded down to a cent");
     }
 
     /// An increase never exceeds maxIncreasePerDay pro rata to the time since the last value, capped at one day.
@@ -82,29 +82,32 @@ contract FleetOracleFuzzTest is TestBase {
             // (after − before) / before ≤ RATE × counted / 1 day, in integers
             assertLe((afterwards - before) * 1e18 * 1 days, before * RATE * counted, "rose faster than the daily cap");
         }
-        if (second <= before) assertEq(afterwards, second - (second % MICRO), "a decrease was not applied in full");
+        if (second <= before) assertEq(afterwards, second - (second % CENT), "a decrease was not applied in full");
     }
 
-    /// Borrowing never uses more than liquidation would, and a round never makes more borrowable than was borrowable
-    /// just before it until its value is `increaseDelay` old: whatever the values, the gaps between rounds (shorter
-    /// or longer than the delay) and the read times.
+    /// Borrowing never uses more than liquidation would, nor more than the largest value stored by a round observed at
+    /// least `increaseDelay` ago; and once the latest round is that old, its value is borrowable. Whatever the values,
+    /// the gaps between rounds (shorter or longer than the delay) and the read times.
     function testFuzzBorrowableNeverAheadOfTheDelay(uint256 seed) public {
-        bool valued;
-        for (uint256 round; round < 6; ++round) {
+        uint256[8] memory stored;
+        uint256[8] memory observed;
+        for (uint256 round; round < 8; ++round) {
             seed = uint256(keccak256(abi.encode(seed)));
             vm.warp(block.timestamp + bound(seed >> 128, 0, 4 hours));
-            uint256 borrowableBefore = valued ? oracle.borrowValue(fleetId) : 0;
             _value(bound(seed, MIN_FLEET + 1, MAX_FLEET - 1), block.timestamp);
-            valued = true;
             (uint256 value, uint40 observedAt) = oracle.liquidationValue(fleetId);
+            (stored[round], observed[round]) = (value, observedAt);
             IFleetOracle.FleetState memory state = oracle.fleetState(fleetId);
             assertLe(state.priorValue, state.value, "prior above value");
 
-            uint256 ceiling = borrowableBefore < value ? borrowableBefore : value;
             vm.warp(observedAt + bound(seed >> 64, 0, DELAY - 1));
+            uint256 matured;
+            for (uint256 j; j <= round; ++j) {
+                if (observed[j] + DELAY <= block.timestamp && stored[j] > matured) matured = stored[j];
+            }
             uint256 borrowable = oracle.borrowValue(fleetId);
             assertLe(borrowable, value, "borrowable above liquidation value");
-            assertLe(borrowable, ceiling, "increase borrowable before the delay");
+            assertLe(borrowable, matured, "increase borrowable before the delay");
             if ((seed >> 200) % 2 == 0) {
                 vm.warp(observedAt + DELAY);
                 assertEq(oracle.borrowValue(fleetId), value, "matured value not borrowable");

@@ -114,7 +114,6 @@ contract PsmHandler is TestBase {
 /// The PSM's accounting invariants, each with the reason it must hold.
 contract PegStabilityModuleInvariantTest is TestBase {
     uint256 internal constant SCALE = 1e12;
-    uint64 internal constant MINTER = 10;
     uint64 internal constant RISK_CURATOR = 1;
 
     PegStabilityModule internal psm;
@@ -130,12 +129,9 @@ contract PegStabilityModuleInvariantTest is TestBase {
         usdc = new TestUSDC();
         // Non-zero fees, and odd ones, so that rounding and sub-unit dust are exercised on every swap.
         psm = new PegStabilityModule(address(manager), gpusd, IERC20Metadata(address(usdc)), RESERVE, 1e15 + 7, 2e15 + 3);
-        bytes4[] memory selectors = new bytes4[](2);
-        (selectors[0], selectors[1]) = (GPUSD.mint.selector, GPUSD.burn.selector);
-        manager.setTargetFunctionRole(address(gpusd), selectors, MINTER);
-        manager.grantRole(MINTER, address(psm), 0);
+        gpusd.setMinter(address(psm), true);
         handler = new PsmHandler(psm, gpusd, usdc);
-        manager.grantRole(MINTER, address(handler), 0);
+        gpusd.setMinter(address(handler), true);
         bytes4[] memory setFees = new bytes4[](1);
         setFees[0] = PegStabilityModule.setFees.selector;
         manager.setTargetFunctionRole(address(psm), setFees, RISK_CURATOR);

@@ -12,7 +12,6 @@ import {SavingsVault} from "../../contracts/SavingsVault.sol";
 contract SavingsVaultFuzzTest is TestBase {
     uint32 internal constant WINDOW = 7 days;
     uint256 internal constant MAX_AMOUNT = 1e30; // a trillion GPUSD
-    uint64 internal constant MINTER = 10;
     uint64 internal constant RESERVE = 11;
 
     ProtocolAccessManager internal manager;
@@ -25,13 +24,10 @@ contract SavingsVaultFuzzTest is TestBase {
         manager = new ProtocolAccessManager(address(this));
         gpusd = new GPUSD(address(manager));
         vault = new SavingsVault(address(manager), IERC20(address(gpusd)), WINDOW);
-        bytes4[] memory mint = new bytes4[](1);
-        mint[0] = GPUSD.mint.selector;
-        manager.setTargetFunctionRole(address(gpusd), mint, MINTER);
         bytes4[] memory addInterest = new bytes4[](1);
         addInterest[0] = SavingsVault.addInterest.selector;
         manager.setTargetFunctionRole(address(vault), addInterest, RESERVE);
-        manager.grantRole(MINTER, address(this), 0);
+        gpusd.setMinter(address(this), true);
         manager.grantRole(RESERVE, address(this), 0);
         gpusd.approve(address(vault), type(uint256).max);
         vm.warp(1_700_000_000);

@@ -70,7 +70,7 @@ abstract contract ProtocolFixture is TestBase {
                 stabilityFee: FEE_10_PCT,
                 maxLtv: 0.7e18,
                 liquidationLtv: 0.8e18,
-                debtCeiling: 1e30,
+                debtCeiling: 1e27,
                 dust: 1_000e18,
                 term: 1080 days,
                 period: 30 days,
