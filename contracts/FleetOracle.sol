@@ -372,7 +372,8 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
             }
         }
         packed.word = value | (priorValue << PRIOR_VALUE_SHIFT) | (uint256(observedAt) << OBSERVED_AT_SHIFT)
-            | (maturesAt << MATURES_AT_SHIFT) | (_parts(report) << THROUGHPUT_SHIFT) | (classAndCount << CLASS_ID_SHIFT);
+            | (maturesAt << MATURES_AT_SHIFT) | (_parts(report) << THROUGHPUT_SHIFT)
+            | (classAndCount << CLASS_ID_SHIFT);
         _emitFleetValued(report, value, priorValue, maturesAt);
     }
 
