@@ -8,22 +8,10 @@
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { NamedArtifactContractAtFuture, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
-import { toFunctionSelector } from "viem";
-import * as abis from "../../abi/index.js";
 import { FUNCTION_ROLES, ROLES, ROLE_DELAYS, selectorsByRole, type GovernedContract } from "../../scripts/lib/governance.js";
 import { GPU_CLASSES, PROTOCOL } from "../../scripts/lib/protocolConfig.js";
 
 type Builder = Parameters<Parameters<typeof buildModule>[1]>[0];
-
-const GOVERNED_ABIS: Record<GovernedContract, readonly unknown[]> = {
-  GPUSD: abis.gpusdAbi,
-  FleetRegistry: abis.fleetRegistryAbi,
-  FleetOracle: abis.fleetOracleAbi,
-  CreditEngine: abis.creditEngineAbi,
-  PegStabilityModule: abis.pegStabilityModuleAbi,
-  SavingsVault: abis.savingsVaultAbi,
-  Reserve: abis.reserveAbi,
-};
 
 function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC"> | NamedArtifactContractDeploymentFuture<"TestUSDC">) {
   const deployer = m.getAccount(0);
@@ -51,7 +39,7 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   const targets = { GPUSD: gpusd, FleetRegistry: registry, FleetOracle: oracle, CreditEngine: engine, PegStabilityModule: psm, SavingsVault: savings, Reserve: reserve };
   const wiring = [];
   for (const name of Object.keys(FUNCTION_ROLES) as GovernedContract[]) {
-    for (const { role, selectors } of selectorsByRole(name, GOVERNED_ABIS[name] as never, (item) => toFunctionSelector(item as never))) {
+    for (const { role, selectors } of selectorsByRole(name)) {
       wiring.push(m.call(authority, "setTargetFunctionRole", [targets[name], selectors, ROLES[role]], { id: `restrict_${name}_${role}` }));
     }
   }

@@ -1,3 +1,6 @@
+import { toFunctionSelector, type Abi, type AbiFunction, type Hex } from "viem";
+import * as abis from "../../abi/index.js";
+
 /**
  * The protocol's role map: which role may call which function, and each role's execution delay (the timelock).
  * Deployment (Ignition), tests and the access-control checks all read this one table.
@@ -61,20 +64,25 @@ export const FUNCTION_ROLES = {
 
 export type GovernedContract = keyof typeof FUNCTION_ROLES;
 
-type AbiFunction = { type: string; name?: string; inputs?: readonly { type: string; components?: readonly unknown[] }[] };
+/** Every governed contract's compiled ABI, so the role table is checked against what was actually built. */
+const GOVERNED_ABIS: Record<GovernedContract, Abi> = {
+  GPUSD: abis.gpusdAbi,
+  FleetRegistry: abis.fleetRegistryAbi,
+  FleetOracle: abis.fleetOracleAbi,
+  CreditEngine: abis.creditEngineAbi,
+  PegStabilityModule: abis.pegStabilityModuleAbi,
+  SavingsVault: abis.savingsVaultAbi,
+  Reserve: abis.reserveAbi,
+};
 
-/** Groups a contract's restricted function selectors by role, from its compiled ABI. */
-export function selectorsByRole(
-  contract: GovernedContract,
-  abi: readonly AbiFunction[],
-  toSelector: (item: AbiFunction) => `0x${string}`,
-): { role: RoleName; selectors: `0x${string}`[] }[] {
+/** A contract's restricted function selectors grouped by role, from its compiled ABI. */
+export function selectorsByRole(contract: GovernedContract): { role: RoleName; selectors: Hex[] }[] {
   const table = FUNCTION_ROLES[contract] as Record<string, RoleName>;
-  const byRole = new Map<RoleName, `0x${string}`[]>();
+  const byRole = new Map<RoleName, Hex[]>();
   for (const [fn, role] of Object.entries(table)) {
-    const items = abi.filter((item) => item.type === "function" && item.name === fn);
+    const items = GOVERNED_ABIS[contract].filter((item): item is AbiFunction => item.type === "function" && item.name === fn);
     if (items.length === 0) throw new Error(`FUNCTION_ROLES.${contract}.${fn}: no such function in the ABI; fix the table in scripts/lib/governance.ts`);
-    for (const item of items) byRole.set(role, [...(byRole.get(role) ?? []), toSelector(item)]);
+    for (const item of items) byRole.set(role, [...(byRole.get(role) ?? []), toFunctionSelector(item)]);
   }
   return [...byRole].map(([role, selectors]) => ({ role, selectors }));
 }

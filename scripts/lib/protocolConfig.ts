@@ -27,6 +27,18 @@ export type GpuClass = {
   maxValuePerGpu: bigint;
 };
 
+/** Hopper-generation loans: 10 % a year, 36 monthly instalments, a week's grace. */
+const HOPPER_LOAN: GpuClass["params"] = {
+  stabilityFee: annualRateToPerSecond(pct(10)),
+  maxLtv: pct(70),
+  liquidationLtv: pct(80),
+  debtCeiling: usd(50_000_000),
+  dust: usd(10_000),
+  term: 1080 * DAY,
+  period: 30 * DAY,
+  grace: 7 * DAY,
+};
+
 /**
  * LTVs follow USD.AI's 70–80 % on amortizing ~36-month GPU loans, lower for the older A100. Per-GPU bounds bracket
  * secondary-market prices (2025–26) with room for a crash below and no room for a 2× fantasy above list price.
@@ -35,32 +47,14 @@ export const GPU_CLASSES: readonly GpuClass[] = [
   {
     classId: 1,
     name: "H100 SXM",
-    params: {
-      stabilityFee: annualRateToPerSecond(pct(10)),
-      maxLtv: pct(70),
-      liquidationLtv: pct(80),
-      debtCeiling: usd(50_000_000),
-      dust: usd(10_000),
-      term: 1080 * DAY,
-      period: 30 * DAY,
-      grace: 7 * DAY,
-    },
+    params: HOPPER_LOAN,
     minValuePerGpu: usd(500),
     maxValuePerGpu: usd(60_000),
   },
   {
     classId: 2,
     name: "H200",
-    params: {
-      stabilityFee: annualRateToPerSecond(pct(10)),
-      maxLtv: pct(70),
-      liquidationLtv: pct(80),
-      debtCeiling: usd(50_000_000),
-      dust: usd(10_000),
-      term: 1080 * DAY,
-      period: 30 * DAY,
-      grace: 7 * DAY,
-    },
+    params: HOPPER_LOAN,
     minValuePerGpu: usd(500),
     maxValuePerGpu: usd(70_000),
   },

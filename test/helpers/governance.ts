@@ -1,16 +1,5 @@
-import { toFunctionSelector, type Address } from "viem";
+import type { Address } from "viem";
 import { ROLES, selectorsByRole, type GovernedContract, type RoleName } from "../../scripts/lib/governance.js";
-import * as abis from "../../abi/index.js";
-
-const ABIS: Record<GovernedContract, readonly unknown[]> = {
-  GPUSD: abis.gpusdAbi,
-  FleetRegistry: (abis as Record<string, readonly unknown[]>).fleetRegistryAbi ?? [],
-  FleetOracle: (abis as Record<string, readonly unknown[]>).fleetOracleAbi ?? [],
-  CreditEngine: (abis as Record<string, readonly unknown[]>).creditEngineAbi ?? [],
-  PegStabilityModule: (abis as Record<string, readonly unknown[]>).pegStabilityModuleAbi ?? [],
-  SavingsVault: (abis as Record<string, readonly unknown[]>).savingsVaultAbi ?? [],
-  Reserve: (abis as Record<string, readonly unknown[]>).reserveAbi ?? [],
-};
 
 type Manager = {
   write: {
@@ -19,9 +8,9 @@ type Manager = {
   };
 };
 
-/** Applies the role map of scripts/lib/governance.ts to one deployed contract. */
+/** Applies the role map of scripts/lib/governance.ts to one deployed contract, as the Ignition module does. */
 export async function restrict(manager: Manager, contract: GovernedContract, target: Address): Promise<void> {
-  for (const { role, selectors } of selectorsByRole(contract, ABIS[contract] as never, (item) => toFunctionSelector(item as never))) {
+  for (const { role, selectors } of selectorsByRole(contract)) {
     await manager.write.setTargetFunctionRole([target, selectors, ROLES[role]]);
   }
 }
