@@ -279,6 +279,21 @@ describe("CreditEngine", function () {
       assert.ok(supply <= debt, `supply ${supply} > debt ${debt}`);
     });
 
+    it("records interest as owed on borrow and repay, and mints all of it to the Reserve on accrue", async function () {
+      const { vaultId, operator } = await withVault(sys);
+      await sys.engine.write.borrow([vaultId, usd(500_000), operator.address], { account: operator });
+      await sys.networkHelpers.time.increase(30n * DAY);
+      await publishRound(sys, sys.valuations());
+      await sys.engine.write.repay([vaultId, usd(20_000)], { account: operator });
+      assert.equal(await sys.gpusd.read.balanceOf([sys.reserve.address]), 0n, "repay only records the interest");
+      const owed = (await sys.engine.read.classState([1])).unmintedInterest;
+      assert.ok(owed > 0n);
+      const minted = (amount: bigint) => amount >= owed && amount - owed < usd(1);
+      await sys.viem.assertions.emitWithArgs(sys.engine.write.accrue([1]), sys.engine, "InterestMinted", [1, sys.reserve.address, minted]);
+      assert.ok(minted(await sys.gpusd.read.balanceOf([sys.reserve.address])));
+      assert.equal((await sys.engine.read.classState([1])).unmintedInterest, 0n);
+    });
+
     it("refuses to accrue an unknown class", async function () {
       await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.accrue([7]), sys.engine, "UnknownClass", [7]);
     });
@@ -367,6 +382,16 @@ describe("CreditEngine", function () {
         sys.engine.write.unpause({ account: stranger }),
       ];
       for (const call of calls) await sys.viem.assertions.revertWithCustomErrorWithArgs(call, sys.engine, "AccessManagedUnauthorized", [stranger.address]);
+    });
+
+    it("lets the guardian pause and unpause, each only from the other state", async function () {
+      const guardian = sys.accounts.guardian.account;
+      await sys.viem.assertions.revertWithCustomError(asRole(sys, "GUARDIAN", sys.engine, "unpause", []), sys.engine, "ExpectedPause");
+      await sys.viem.assertions.emitWithArgs(asRole(sys, "GUARDIAN", sys.engine, "pause", []), sys.engine, "Paused", [guardian.address]);
+      assert.equal(await sys.engine.read.paused(), true);
+      await sys.viem.assertions.revertWithCustomError(asRole(sys, "GUARDIAN", sys.engine, "pause", []), sys.engine, "EnforcedPause");
+      await sys.viem.assertions.emitWithArgs(asRole(sys, "GUARDIAN", sys.engine, "unpause", []), sys.engine, "Unpaused", [guardian.address]);
+      assert.equal(await sys.engine.read.paused(), false);
     });
 
     it("applies a risk change only after the curator's one-day delay", async function () {
