@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {ProtocolFixture} from "./utils/ProtocolFixture.sol";
 import {MathLib, RAY} from "../../contracts/libraries/MathLib.sol";
+import {Bounds} from "../../contracts/libraries/Bounds.sol";
+import {ICreditEngine} from "../../contracts/interfaces/ICreditEngine.sol";
 
 /// @notice Borrow / repay / accrue sequences against the real engine, oracle and GPUSD.
 contract CreditEngineFuzzTest is ProtocolFixture {
@@ -79,6 +81,41 @@ contract CreditEngineFuzzTest is ProtocolFixture {
         uint256 minted = gpusd.balanceOf(address(reserve));
         assertLe(minted, interest, "reserve received more interest than the vault owes");
         assertApproxEqRel(minted, interest, 1e9, "interest minted to the reserve");
+    }
+
+    /// Interest owed to the Reserve is minted at once when it would overflow its 88-bit slot, so no borrow or repay
+    /// can ever revert on the accounting of interest, and nothing owed is lost.
+    function testOwedInterestBeyondItsSlotIsMintedAtOnce() public {
+        // Five billion GPUSD at 50 % a year owes more than 2^88 wei (3.1e8 GPUSD) within a quarter.
+        engine.setClass(
+            1,
+            ICreditEngine.ClassParams({
+                stabilityFee: Bounds.MAX_STABILITY_FEE,
+                maxLtv: 0.9e18,
+                liquidationLtv: 0.95e18,
+                debtCeiling: type(uint96).max,
+                dust: 1_000e18,
+                term: 3650 days,
+                period: 365 days,
+                grace: 30 days
+            })
+        );
+        address whale = address(0x3A1E);
+        uint256 whaleFleet = _onboard(whale, 60_000);
+        _publish(whaleFleet, 60_000 * 99_000e18);
+        vm.warp(block.timestamp + 1 hours);
+        _publish(whaleFleet, 60_000 * 99_000e18);
+        vm.startPrank(whale);
+        registry.approve(address(engine), whaleFleet);
+        uint256 whaleVault = engine.open(whaleFleet);
+        engine.borrow(whaleVault, 5_000_000_000e18, whale);
+        vm.warp(block.timestamp + 90 days);
+        engine.repay(whaleVault, 1_000e18);
+        vm.stopPrank();
+        uint256 minted = gpusd.balanceOf(address(reserve));
+        assertGe(minted, uint256(type(uint88).max), "owed interest was not minted when it outgrew its slot");
+        assertEq(engine.classState(1).unmintedInterest, 0, "interest left owed after the overflow mint");
+        assertLe(gpusd.totalSupply(), engine.debtOf(whaleVault) + engine.debtOf(vaultId), "supply exceeds debt");
     }
 
     function _checkAccounting() internal view {
