@@ -3,8 +3,6 @@
  * Ignition module, seeds the demo story, prints a summary read from the chain, and keeps the node running.
  * `npm start -- --once` exits after the summary (used by the end-to-end test).
  */
-import { rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployProtocol } from "./lib/protocol.js";
@@ -15,9 +13,6 @@ const once = process.argv.includes("--once");
 const log = (line: string) => console.log(line);
 
 async function main() {
-  // A fresh node each start: Ignition's journal of the previous run would otherwise claim the contracts exist.
-  rmSync(fileURLToPath(new URL("../ignition/deployments/chain-31337", import.meta.url)), { recursive: true, force: true });
-
   const server = await network.createServer("node", "127.0.0.1", RPC_PORT);
   const { address, port } = await server.listen();
   const rpcUrl = `http://${address}:${port}`;

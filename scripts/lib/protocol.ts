@@ -2,6 +2,8 @@
  * Protocol actions shared by the local stack, the benchmarks and the tests: deploy through the Ignition module,
  * onboard fleets, publish quorum-signed rounds, open vaults, and act as a governance role.
  */
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -19,8 +21,14 @@ export const LOCAL_ACCOUNT_ROLES = ["deployer", "riskCurator", "underwriter", "o
 export type LocalAccountName = (typeof LOCAL_ACCOUNT_ROLES)[number];
 export type OperatorName = "operatorA" | "operatorB";
 
+/** Ignition's journal for a local chain; the chain starts empty every run, so a journal left from the last run is stale. */
+const LOCAL_JOURNAL = fileURLToPath(new URL("../../ignition/deployments/chain-31337", import.meta.url));
+
 export async function deployProtocol(connection: NetworkConnection, signers: readonly PrivateKeyAccount[], quorum: bigint) {
   const { viem, ignition, networkHelpers } = connection;
+  if (connection.networkConfig.type === "http" && (await (await viem.getPublicClient()).getChainId()) === 31337) {
+    rmSync(LOCAL_JOURNAL, { recursive: true, force: true });
+  }
   const wallets = await viem.getWalletClients();
   const accounts = {} as Record<LocalAccountName, (typeof wallets)[number]>;
   LOCAL_ACCOUNT_ROLES.forEach((name, i) => {
