@@ -10,6 +10,7 @@ import {IFleetOracle} from "./interfaces/IFleetOracle.sol";
 import {MathLib, WAD, RAY} from "./libraries/MathLib.sol";
 import {Bounds} from "./libraries/Bounds.sol";
 import {Amortization} from "./libraries/Amortization.sol";
+import {Health} from "./libraries/Health.sol";
 
 /// @title CreditEngine
 /// @notice Vaults of fleet NFTs and the GPUSD debt drawn against them.
@@ -379,8 +380,7 @@ contract CreditEngine is ICreditEngine, AccessManaged {
         uint256 debt = _debt(v);
         if (debt == 0) return type(uint256).max;
         (uint256 value,) = oracle.liquidationValue(v.fleetId);
-        // Rounds down: a vault on the edge counts as unhealthy.
-        return value.wMulDown(_classes[v.classId].liquidationLtv).wDivDown(debt);
+        return Health.compute(value, _classes[v.classId].liquidationLtv, debt);
     }
 
     /// @inheritdoc ICreditEngine
