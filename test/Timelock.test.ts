@@ -22,8 +22,8 @@ const EXPIRATION = 7n * DAY;
 
 const GUARDIANS_MISSING =
   "the deployment must make GUARDIAN the role guardian of RISK_CURATOR and ORACLE_ADMIN, so the guardian can cancel a " +
-  "pending risk or oracle change: ignition/modules/GpuCredit.ts needs authority.setRoleGuardian(RISK_CURATOR, GUARDIAN) " +
-  "and setRoleGuardian(ORACLE_ADMIN, GUARDIAN) before the admin's own delay is set (Governance hardening report)";
+  "pending risk or oracle change: ROLE_GUARDIANS in scripts/lib/governance.ts, applied by ignition/modules/GpuCredit.ts " +
+  "before the admin's own delay is set";
 
 type Operation = { proposer: Wallet; target: Address; data: Hex };
 

@@ -8,7 +8,7 @@
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { NamedArtifactContractAtFuture, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
-import { FUNCTION_ROLES, ROLES, ROLE_DELAYS, selectorsByRole, type GovernedContract } from "../../scripts/lib/governance.js";
+import { FUNCTION_ROLES, ROLES, ROLE_DELAYS, ROLE_GUARDIANS, selectorsByRole, type GovernedContract, type RoleName } from "../../scripts/lib/governance.js";
 import { GPU_CLASSES, PROTOCOL } from "../../scripts/lib/protocolConfig.js";
 
 type Builder = Parameters<Parameters<typeof buildModule>[1]>[0];
@@ -62,7 +62,11 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   const grants = (Object.keys(holders) as (keyof typeof holders)[]).map((role) =>
     m.call(authority, "grantRole", [ROLES[role], holders[role], ROLE_DELAYS[role]], { id: `grant_${role}`, after: [renounce] }),
   );
-  m.call(authority, "grantRole", [ROLES.ADMIN, deployer, ROLE_DELAYS.ADMIN], { id: "admin_delay", after: grants });
+  // Before the admin's own delay starts, or each would need the admin's 2-day schedule.
+  const guardians = (Object.entries(ROLE_GUARDIANS) as [keyof typeof ROLE_GUARDIANS, RoleName][]).map(([role, guardian]) =>
+    m.call(authority, "setRoleGuardian", [ROLES[role], ROLES[guardian]], { id: `guardian_${role}`, after: [renounce] }),
+  );
+  m.call(authority, "grantRole", [ROLES.ADMIN, deployer, ROLE_DELAYS.ADMIN], { id: "admin_delay", after: [...grants, ...guardians] });
 
   return { authority, gpusd, registry, oracle, savings, reserve, engine, psm, usdc, feedH100: feeds[0]!, feedH200: feeds[1]!, feedA100: feeds[2]! };
 }

@@ -30,6 +30,12 @@ export const ROLE_DELAYS: Record<RoleName, number> = {
   RESERVE: 0,
 };
 
+/**
+ * Roles whose pending operations the guardian may cancel (AccessManager role guardians). OpenZeppelin fixes the admin
+ * role's guardian to the admin itself, so a pending admin change can be cancelled only by its proposer or an admin.
+ */
+export const ROLE_GUARDIANS = { RISK_CURATOR: "GUARDIAN", ORACLE_ADMIN: "GUARDIAN" } as const satisfies Partial<Record<RoleName, RoleName>>;
+
 /** Human roles, in the order deployments take their holders as parameters. */
 export const HUMAN_ROLES = ["ADMIN", "RISK_CURATOR", "UNDERWRITER", "ORACLE_ADMIN", "GUARDIAN"] as const satisfies readonly RoleName[];
 
