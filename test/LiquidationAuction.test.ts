@@ -56,12 +56,19 @@ async function kickedArgs(sys: Sys, hash: Hex) {
   return log.args;
 }
 
-async function eventArgs<const N extends "Taken" | "LossSettled" | "Redone">(sys: Sys, hash: Hex, eventName: N) {
-  const receipt = await sys.publicClient.waitForTransactionReceipt({ hash });
-  const [log] = parseEventLogs({ abi: sys.auction.abi, logs: receipt.logs, eventName });
+async function logsOf(sys: Sys, hash: Hex) {
+  return (await sys.publicClient.waitForTransactionReceipt({ hash })).logs;
+}
+
+function only<T>(logs: readonly { args: T }[], eventName: string): T {
+  const [log] = logs;
   if (!log) throw new Error(`no ${eventName} event`);
   return log.args;
 }
+
+const takenArgs = async (sys: Sys, hash: Hex) => only(parseEventLogs({ abi: sys.auction.abi, logs: await logsOf(sys, hash), eventName: "Taken" }), "Taken");
+const lossArgs = async (sys: Sys, hash: Hex) => only(parseEventLogs({ abi: sys.auction.abi, logs: await logsOf(sys, hash), eventName: "LossSettled" }), "LossSettled");
+const redoneArgs = async (sys: Sys, hash: Hex) => only(parseEventLogs({ abi: sys.auction.abi, logs: await logsOf(sys, hash), eventName: "Redone" }), "Redone");
 
 const load = cachedFixture(deployWithFleets);
 
@@ -220,7 +227,7 @@ describe("LiquidationAuction", function () {
       ]);
 
       const hash = await sys.auction.write.take([1n, maxUint256, buyer.account.address], { account: buyer.account });
-      const taken = await eventArgs(sys, hash, "Taken");
+      const taken = await takenArgs(sys, hash);
       const price = taken.price;
       assert.ok(price <= usd(1_200_000) && price > usd(1_199_900), "seconds into the decay");
       assert.equal(taken.tab, auction.tab);
@@ -257,8 +264,8 @@ describe("LiquidationAuction", function () {
       await fund(sys, buyer, 600_000n);
       const supply = await sys.gpusd.read.totalSupply();
       const hash = await sys.auction.write.take([1n, usd(600_000), buyer.account.address], { account: buyer.account });
-      const taken = await eventArgs(sys, hash, "Taken");
-      const loss = await eventArgs(sys, hash, "LossSettled");
+      const taken = await takenArgs(sys, hash);
+      const loss = await lossArgs(sys, hash);
       assert.equal(taken.price, usd(600_000));
       assert.equal(taken.shortfall, auction.tab - usd(600_000));
       assert.deepEqual([taken.penaltyPaid, taken.surplus], [0n, 0n]);
@@ -318,7 +325,7 @@ describe("LiquidationAuction", function () {
       const tipBefore = await sys.gpusd.read.balanceOf([keeper.address]);
       await sys.viem.assertions.revertWithCustomError(sys.auction.write.redo([1n, zeroAddress], { account: keeper }), sys.auction, "ZeroAddress");
       const hash = await sys.auction.write.redo([1n, keeper.address], { account: keeper });
-      const { tip, auction } = await eventArgs(sys, hash, "Redone");
+      const { tip, auction } = await redoneArgs(sys, hash);
       assert.equal(tip, min(P.flatTip + wMulDown(first.auction.tab, P.chip), P.maxTip));
       assert.equal(await sys.gpusd.read.balanceOf([keeper.address]), tipBefore + tip);
       assert.equal(auction.top, usd(960_000), "restarted from $800,000 × 1.2");

@@ -189,7 +189,7 @@ describe("Reserve", function () {
     it("commits only what is uncommitted and releases it", async function () {
       const s = await load();
       const { liquidator } = await withBuffer(s);
-      const { result } = await s.reserve.simulate.commit([usd(150)], { account: liquidator });
+      const { result } = await s.reserve.simulate.commit([usd(150)], { account: liquidator.address });
       assert.equal(result, usd(150));
       await s.viem.assertions.emitWithArgs(s.reserve.write.commit([usd(150)], { account: liquidator }), s.reserve, "Committed", [usd(150), usd(150), usd(150)]);
       await s.viem.assertions.emitWithArgs(s.reserve.write.commit([usd(150)], { account: liquidator }), s.reserve, "Committed", [usd(150), usd(50), usd(200)]);
@@ -209,7 +209,7 @@ describe("Reserve", function () {
       assert.equal(await s.gpusd.read.balanceOf([liquidator.address]), before + usd(150));
       assert.equal(await s.reserve.read.buffer(), usd(50), "the committed part stays");
       assert.equal(await s.reserve.read.pendingIncome(), usd(10));
-      const { result } = await s.reserve.simulate.coverShortfall([usd(1)], { account: liquidator });
+      const { result } = await s.reserve.simulate.coverShortfall([usd(1)], { account: liquidator.address });
       assert.equal(result, 0n, "nothing uncommitted is left");
     });
 
