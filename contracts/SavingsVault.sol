@@ -162,6 +162,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (totalSupply() == 0) _resmearOrphans();
+        else if (_impaired != 0 && totalAssets() == 0) revert DepositsSuspended(_impaired);
         _assets = (_assets + assets).toUint128();
         uint32 cooldown = withdrawalCooldown;
         if (cooldown != 0) {

@@ -379,6 +379,18 @@ describe("SavingsVault", function () {
       assert.equal(result, usd(700), "capped at what savers hold");
     });
 
+    it("suspends deposits while marked losses exceed every asset, so nobody buys the recovery at a zero price", async function () {
+      const s = await load();
+      const { alice, bob, minter } = s.accounts;
+      await deposit(s, alice, usd(1_000));
+      await s.vault.write.impair([usd(1_500)], { account: minter.account });
+      assert.equal(await s.vault.read.totalAssets(), 0n);
+      await holdGpusd(s, bob, usd(10));
+      await rejectsWithoutEffect(s, () => s.vault.write.deposit([usd(10), bob.account.address], { account: bob.account }), s.vault, "DepositsSuspended", [usd(1_500)]);
+      await s.vault.write.releaseImpairment([usd(600)], { account: minter.account });
+      await s.vault.write.deposit([usd(10), bob.account.address], { account: bob.account });
+    });
+
     it("refuses impair, releaseImpairment and absorbLoss to anyone but the liquidator", async function () {
       const s = await load();
       const { stranger } = s.accounts;

@@ -28,6 +28,9 @@ interface ISavingsVault is IERC4626 {
     error ZeroAmount();
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     error ReleaseExceedsImpairment(uint256 amount, uint256 totalImpaired);
+    /// @notice Marked losses exceed every asset: shares would be priced at zero and a deposit would take the recovery
+    /// of the running auctions from the savers who bore the mark. Deposits resume once a settlement lowers the mark.
+    error DepositsSuspended(uint256 totalImpaired);
     /// @param lockedShares shares deposited less than `cooldown` ago, which must stay until `unlocksAt`
     error WithdrawalCooldown(address owner, uint256 lockedShares, uint40 unlocksAt, uint40 now);
 
