@@ -316,6 +316,47 @@ contract CreditEngine is ICreditEngine, AccessManaged {
     }
 
     /// @inheritdoc ICreditEngine
+    function seize(uint256 vaultId)
+        external
+        restricted
+        returns (uint256 debt, uint256 fleetId, address owner, uint16 classId)
+    {
+        (bool liquidatable, bool unhealthy, bool missedPayment) = isLiquidatable(vaultId);
+        if (!liquidatable) revert NotLiquidatable(vaultId);
+        VaultSlot storage v = _vaults[vaultId];
+        classId = v.classId;
+        fleetId = v.fleetId;
+        owner = v.owner;
+        uint256 principal;
+        (debt, principal) = _writeOff(v, classId, owner);
+        emit Seized(vaultId, fleetId, owner, debt, principal, unhealthy, missedPayment);
+        registry.transferFrom(address(this), msg.sender, fleetId);
+    }
+
+    /// @dev Removes a vault's debt from its class and its principal from the totals, leaving it open and empty.
+    function _writeOff(VaultSlot storage v, uint16 classId, address owner)
+        internal
+        returns (uint256 debt, uint256 principal)
+    {
+        ClassSlot storage c = _classes[classId];
+        (uint256 rate, uint256 mintNow) = _accrue(classId, c);
+        uint256 normDebt = v.normDebt;
+        principal = v.principal;
+        // Rounds up: the auction must recover at least what the vault owed.
+        debt = normDebt.rMulUp(rate);
+        c.normDebt -= uint128(normDebt);
+        _totalPrincipal -= uint128(principal);
+        _operators[owner].principal -= uint128(principal);
+        v.classId = 0;
+        v.fleetId = 0;
+        v.scheduleStart = 0;
+        v.normDebt = 0;
+        v.principal = 0;
+        v.peakPrincipal = 0;
+        _mintInterest(classId, mintNow);
+    }
+
+    /// @inheritdoc ICreditEngine
     function accrue(uint16 classId) external {
         ClassSlot storage c = _classes[classId];
         if (c.term == 0) revert UnknownClass(classId);
@@ -385,7 +426,7 @@ contract CreditEngine is ICreditEngine, AccessManaged {
 
     /// @inheritdoc ICreditEngine
     function isLiquidatable(uint256 vaultId)
-        external
+        public
         view
         returns (bool liquidatable, bool unhealthy, bool missedPayment)
     {

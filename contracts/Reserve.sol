@@ -22,6 +22,8 @@ contract Reserve is IReserve, AccessManaged {
     uint256 public reserveFactor;
     /// @inheritdoc IReserve
     uint256 public buffer; // internal, not the balance: GPUSD that arrives is income until `distribute` splits it
+    /// @inheritdoc IReserve
+    uint256 public totalCommitted; // [wad] ≤ buffer
 
     constructor(address authority, IERC20 gpusd_, ISavingsVault savings_, uint256 reserveFactor_)
         AccessManaged(authority)
@@ -51,6 +53,40 @@ contract Reserve is IReserve, AccessManaged {
     /// @inheritdoc IReserve
     function setReserveFactor(uint256 reserveFactor_) external restricted {
         _setReserveFactor(reserveFactor_);
+    }
+
+    /// @inheritdoc IReserve
+    function commit(uint256 amount) external restricted returns (uint256 committed) {
+        uint256 total = totalCommitted;
+        committed = MathLib.min(amount, buffer - total);
+        total += committed;
+        totalCommitted = total;
+        emit Committed(amount, committed, total);
+    }
+
+    /// @inheritdoc IReserve
+    function release(uint256 amount) external restricted {
+        uint256 total = totalCommitted;
+        if (amount > total) revert ReleaseExceedsCommitted(amount, total);
+        total -= amount;
+        totalCommitted = total;
+        emit Released(amount, total);
+    }
+
+    /// @inheritdoc IReserve
+    function coverShortfall(uint256 amount) external restricted returns (uint256 covered) {
+        uint256 buf = buffer;
+        covered = MathLib.min(amount, buf - totalCommitted);
+        buf -= covered;
+        buffer = buf;
+        emit ShortfallCovered(amount, covered, buf);
+        // After the buffer shrinks: the balance and the buffer fall together, so pendingIncome is unchanged.
+        if (covered != 0) SafeERC20.safeTransfer(gpusd, msg.sender, covered);
+    }
+
+    /// @inheritdoc IReserve
+    function uncommittedBuffer() external view returns (uint256) {
+        return buffer - totalCommitted;
     }
 
     /// @inheritdoc IReserve

@@ -37,10 +37,20 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
 
     /// @inheritdoc ISavingsVault
     uint32 public smearWindow; // [s]; shares the AccessManaged slot, which addInterest reads anyway
+    /// @inheritdoc ISavingsVault
+    uint32 public withdrawalCooldown; // [s]; same slot, 0 = off
     Smear internal _smear;
-    // [wad] deposits − withdrawals + interest released before `_smear.start`. totalAssets adds what the current smear
-    // has released since then.
-    uint256 internal _assets;
+    // [wad] deposits − withdrawals − absorbed losses + interest released before `_smear.start`. totalAssets adds what
+    // the current smear has released since then and subtracts marked impairments. Both share one slot, read once.
+    uint128 internal _assets;
+    uint128 internal _impaired; // [wad] expected auction losses marked now
+
+    struct Lock {
+        uint128 shares; // shares deposited within the cooldown
+        uint40 until; // [s] when they unlock
+    }
+
+    mapping(address owner => Lock) internal _locks;
 
     constructor(address authority, IERC20 gpusd, uint32 smearWindow_)
         ERC20("Savings GPU Credit Dollar", "sGPUSD")
@@ -55,7 +65,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
         if (amount == 0) revert ZeroAmount();
         Smear memory smear = _smear;
         uint256 released = _released(smear);
-        _assets += released;
+        _assets = (_assets + released).toUint128();
         // What is still unreleased restarts with the new interest, so nobody can time a deposit to a payment.
         uint256 left = smear.amount - released + amount;
         uint40 end = uint40(block.timestamp + smearWindow);
@@ -71,11 +81,60 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
         _setSmearWindow(window);
     }
 
+    /// @inheritdoc ISavingsVault
+    function setWithdrawalCooldown(uint32 cooldown) external restricted {
+        if (cooldown > Bounds.MAX_WITHDRAWAL_COOLDOWN) {
+            revert ParameterOutOfBounds("withdrawalCooldown", cooldown, 0, Bounds.MAX_WITHDRAWAL_COOLDOWN);
+        }
+        withdrawalCooldown = cooldown;
+        emit WithdrawalCooldownSet(cooldown);
+    }
+
+    /// @inheritdoc ISavingsVault
+    function impair(uint256 amount) external restricted {
+        uint256 impaired = _impaired + amount;
+        _impaired = impaired.toUint128();
+        emit Impaired(amount, impaired, totalAssets());
+    }
+
+    /// @inheritdoc ISavingsVault
+    function releaseImpairment(uint256 amount) external restricted {
+        uint256 impaired = _impaired;
+        if (amount > impaired) revert ReleaseExceedsImpairment(amount, impaired);
+        impaired -= amount;
+        _impaired = uint128(impaired);
+        emit ImpairmentReleased(amount, impaired, totalAssets());
+    }
+
+    /// @inheritdoc ISavingsVault
+    function absorbLoss(uint256 amount) external restricted returns (uint256 absorbed) {
+        uint256 base = _assets;
+        if (amount > base) base += _foldReleased();
+        absorbed = MathLib.min(amount, base);
+        _assets = uint128(base - absorbed);
+        emit LossAbsorbed(amount, absorbed, totalAssets());
+        // After the books: the vault's balance falls with its assets.
+        if (absorbed != 0) SafeERC20.safeTransfer(IERC20(asset()), msg.sender, absorbed);
+    }
+
+    /// @inheritdoc ISavingsVault
+    function totalImpaired() external view returns (uint256) {
+        return _impaired;
+    }
+
+    /// @inheritdoc ISavingsVault
+    function lockedShares(address owner) external view returns (uint256 shares, uint40 unlocksAt) {
+        Lock memory lock = _locks[owner];
+        if (lock.until <= block.timestamp) return (0, 0);
+        return (lock.shares, lock.until);
+    }
+
     /// @inheritdoc IERC4626
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
         // With no shares outstanding nothing here belongs to anyone yet; the first deposit re-smears it (_deposit).
         if (totalSupply() == 0) return 0;
-        return _assets + _released(_smear);
+        // Marked losses come off at once: the share price falls when an auction starts, not when it settles.
+        return (uint256(_assets) + _released(_smear)).zeroFloorSub(_impaired);
     }
 
     /// @inheritdoc ISavingsVault
@@ -103,8 +162,26 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (totalSupply() == 0) _resmearOrphans();
-        _assets += assets;
+        else if (_impaired != 0 && totalAssets() == 0) revert DepositsSuspended(_impaired);
+        _assets = (_assets + assets).toUint128();
+        uint32 cooldown = withdrawalCooldown;
+        if (cooldown != 0) {
+            Lock memory lock = _locks[receiver];
+            uint256 locked = lock.until > block.timestamp ? lock.shares + shares : shares;
+            _locks[receiver] = Lock({shares: locked.toUint128(), until: uint40(block.timestamp + cooldown)});
+        }
         super._deposit(caller, receiver, assets, shares);
+    }
+
+    // Every way shares leave an account (withdraw, redeem, transfer) passes here; locked shares may not.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && withdrawalCooldown != 0) {
+            Lock memory lock = _locks[from];
+            if (lock.until > block.timestamp && balanceOf(from) < lock.shares + value) {
+                revert WithdrawalCooldown(from, lock.shares, lock.until, uint40(block.timestamp));
+            }
+        }
+        super._update(from, to, value);
     }
 
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
@@ -115,7 +192,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
         uint256 base = _assets;
         // Only the last withdrawals can reach into interest released since the smear started; fold it in then.
         if (assets > base) base += _foldReleased();
-        _assets = base - assets;
+        _assets = uint128(base - assets);
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
@@ -127,7 +204,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     // rounding) belongs to no one. Pricing the first new shares against it would hand most of the first deposit to
     // the virtual shares; instead it restarts as interest, smeared to whoever holds shares from now on.
     function _resmearOrphans() internal {
-        uint256 orphaned = _assets + _smear.amount;
+        uint256 orphaned = uint256(_assets) + _smear.amount;
         if (orphaned == 0) return;
         _assets = 0;
         uint40 end = uint40(block.timestamp + smearWindow);

@@ -30,7 +30,7 @@ async function main() {
   log(await summarize(demo));
   log("");
   log("Contracts:");
-  for (const name of ["authority", "gpusd", "usdc", "registry", "oracle", "engine", "psm", "savings", "reserve"] as const) {
+  for (const name of ["authority", "gpusd", "usdc", "registry", "oracle", "engine", "psm", "savings", "reserve", "auction"] as const) {
     log(`  ${name.padEnd(10)} ${demo[name].address}`);
   }
   log(`RPC: ${rpcUrl}`);

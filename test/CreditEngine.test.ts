@@ -435,4 +435,34 @@ describe("CreditEngine", function () {
       await sys.viem.assertions.revertWithCustomError(asRole(sys, "RISK_CURATOR", sys.engine, "setOperatorCeiling", [zeroAddress, 1n]), sys.engine, "ZeroAddress");
     });
   });
+
+  describe("seizing", function () {
+    it("lets only the liquidator seize, and only a liquidatable vault", async function () {
+      const { vaultId, operator } = await withVault(sys);
+      await sys.engine.write.borrow([vaultId, usd(900_000), operator.address], { account: operator });
+      const stranger = sys.accounts.stranger.account;
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.seize([vaultId], { account: stranger }), sys.engine, "AccessManagedUnauthorized", [stranger.address]);
+      const keeper = sys.accounts.keeper.account;
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.auction.write.kick([vaultId, keeper.address], { account: keeper }), sys.engine, "NotLiquidatable", [vaultId]);
+    });
+
+    it("books an unhealthy vault's debt off, hands the NFT to the auction, and leaves the vault open for a new fleet", async function () {
+      const { vaultId, operator, fleetId } = await withVault(sys);
+      await sys.engine.write.borrow([vaultId, usd(900_000), operator.address], { account: operator });
+      await publishRound(sys, [{ fleetId, value: usd(1_000_000), freshGpus: 64 }]);
+      const keeper = sys.accounts.keeper.account;
+      const atLeastDebt = (d: bigint) => d >= usd(900_000) && d < usd(900_100);
+      await sys.viem.assertions.emitWithArgs(sys.auction.write.kick([vaultId, keeper.address], { account: keeper }), sys.engine, "Seized", [vaultId, fleetId, operator.address, atLeastDebt, usd(900_000), true, false]);
+      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), sys.auction.address.toLowerCase());
+      assert.equal(await sys.engine.read.debtOf([vaultId]), 0n);
+      assert.equal((await sys.engine.read.classState([1])).normDebt, 0n);
+      assert.equal(await sys.engine.read.totalPrincipal(), 0n);
+      assert.deepEqual(await sys.engine.read.isLiquidatable([vaultId]), [false, false, false]);
+      // The vault is empty and still the operator's.
+      const other = await onboardFleet(sys, { name: "replacement", classId: 1, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorA" });
+      await sys.registry.write.approve([sys.engine.address, other], { account: operator });
+      await sys.engine.write.addCollateral([vaultId, other], { account: operator });
+      assert.equal((await sys.engine.read.vault([vaultId])).fleetId, Number(other));
+    });
+  });
 });

@@ -178,4 +178,49 @@ describe("Reserve", function () {
       await rejectsWithoutEffect(s, () => s.reserve.write.distribute(), s.vault, "AccessManagedUnauthorized", [getAddress(s.reserve.address)]);
     });
   });
+
+  describe("first-loss buffer for auctions", function () {
+    async function withBuffer(s: SavingsStack) {
+      await income(s, usd(1_000));
+      await s.reserve.write.distribute(); // buffer $200
+      return { liquidator: s.accounts.minter.account };
+    }
+
+    it("commits only what is uncommitted and releases it", async function () {
+      const s = await load();
+      const { liquidator } = await withBuffer(s);
+      const { result } = await s.reserve.simulate.commit([usd(150)], { account: liquidator.address });
+      assert.equal(result, usd(150));
+      await s.viem.assertions.emitWithArgs(s.reserve.write.commit([usd(150)], { account: liquidator }), s.reserve, "Committed", [usd(150), usd(150), usd(150)]);
+      await s.viem.assertions.emitWithArgs(s.reserve.write.commit([usd(150)], { account: liquidator }), s.reserve, "Committed", [usd(150), usd(50), usd(200)]);
+      assert.equal(await s.reserve.read.uncommittedBuffer(), 0n);
+      await s.viem.assertions.emitWithArgs(s.reserve.write.release([usd(120)], { account: liquidator }), s.reserve, "Released", [usd(120), usd(80)]);
+      assert.equal(await s.reserve.read.totalCommitted(), usd(80));
+      await rejectsWithoutEffect(s, () => s.reserve.write.release([usd(81)], { account: liquidator }), s.reserve, "ReleaseExceedsCommitted", [usd(81), usd(80)]);
+    });
+
+    it("covers a shortfall from the uncommitted buffer only, sending it to the auction without touching income", async function () {
+      const s = await load();
+      const { liquidator } = await withBuffer(s);
+      await s.reserve.write.commit([usd(50)], { account: liquidator });
+      await income(s, usd(10)); // undistributed income stays income
+      const before = await s.gpusd.read.balanceOf([liquidator.address]);
+      await s.viem.assertions.emitWithArgs(s.reserve.write.coverShortfall([usd(500)], { account: liquidator }), s.reserve, "ShortfallCovered", [usd(500), usd(150), usd(50)]);
+      assert.equal(await s.gpusd.read.balanceOf([liquidator.address]), before + usd(150));
+      assert.equal(await s.reserve.read.buffer(), usd(50), "the committed part stays");
+      assert.equal(await s.reserve.read.pendingIncome(), usd(10));
+      const { result } = await s.reserve.simulate.coverShortfall([usd(1)], { account: liquidator.address });
+      assert.equal(result, 0n, "nothing uncommitted is left");
+    });
+
+    it("refuses commit, release and coverShortfall to anyone but the liquidator", async function () {
+      const s = await load();
+      await withBuffer(s);
+      const from = { account: s.accounts.stranger.account };
+      const who = [getAddress(s.accounts.stranger.account.address)];
+      await rejectsWithoutEffect(s, () => s.reserve.write.commit([1n], from), s.reserve, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.reserve.write.release([0n], from), s.reserve, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.reserve.write.coverShortfall([1n], from), s.reserve, "AccessManagedUnauthorized", who);
+    });
+  });
 });

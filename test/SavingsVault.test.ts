@@ -352,4 +352,108 @@ describe("SavingsVault", function () {
       await assert.rejects(deploy(30n * DAY + 1n), /ParameterOutOfBounds/);
     });
   });
+
+  describe("auction losses", function () {
+    it("marks an expected loss on the share price at once and releases it", async function () {
+      const s = await load();
+      const { alice, minter } = s.accounts;
+      await deposit(s, alice, usd(1_000));
+      await s.viem.assertions.emitWithArgs(s.vault.write.impair([usd(100)], { account: minter.account }), s.vault, "Impaired", [usd(100), usd(100), usd(900)]);
+      const shares = await s.vault.read.balanceOf([alice.account.address]);
+      assert.equal(await s.vault.read.totalAssets(), usd(900));
+      assert.ok((await s.vault.read.convertToAssets([shares])) < usd(900) + 1n, "a saver who runs bears the mark");
+      await rejectsWithoutEffect(s, () => s.vault.write.releaseImpairment([usd(101)], { account: minter.account }), s.vault, "ReleaseExceedsImpairment", [usd(101), usd(100)]);
+      await s.viem.assertions.emitWithArgs(s.vault.write.releaseImpairment([usd(100)], { account: minter.account }), s.vault, "ImpairmentReleased", [usd(100), 0n, usd(1_000)]);
+      assert.equal(await s.vault.read.totalImpaired(), 0n);
+    });
+
+    it("absorbs a realized loss out of savers' assets, at most what they hold, and sends it to the auction", async function () {
+      const s = await load();
+      const { alice, minter } = s.accounts;
+      await deposit(s, alice, usd(1_000));
+      const before = await s.gpusd.read.balanceOf([minter.account.address]);
+      await s.viem.assertions.emitWithArgs(s.vault.write.absorbLoss([usd(300)], { account: minter.account }), s.vault, "LossAbsorbed", [usd(300), usd(300), usd(700)]);
+      assert.equal(await s.gpusd.read.balanceOf([minter.account.address]), before + usd(300));
+      assert.equal(await s.vault.read.totalAssets(), usd(700));
+      const { result } = await s.vault.simulate.absorbLoss([usd(5_000)], { account: minter.account.address });
+      assert.equal(result, usd(700), "capped at what savers hold");
+    });
+
+    it("suspends deposits while marked losses exceed every asset, so nobody buys the recovery at a zero price", async function () {
+      const s = await load();
+      const { alice, bob, minter } = s.accounts;
+      await deposit(s, alice, usd(1_000));
+      await s.vault.write.impair([usd(1_500)], { account: minter.account });
+      assert.equal(await s.vault.read.totalAssets(), 0n);
+      await holdGpusd(s, bob, usd(10));
+      await rejectsWithoutEffect(s, () => s.vault.write.deposit([usd(10), bob.account.address], { account: bob.account }), s.vault, "DepositsSuspended", [usd(1_500)]);
+      await s.vault.write.releaseImpairment([usd(600)], { account: minter.account });
+      await s.vault.write.deposit([usd(10), bob.account.address], { account: bob.account });
+    });
+
+    it("refuses impair, releaseImpairment and absorbLoss to anyone but the liquidator", async function () {
+      const s = await load();
+      const { stranger } = s.accounts;
+      const from = { account: stranger.account };
+      const who = [getAddress(stranger.account.address)];
+      await rejectsWithoutEffect(s, () => s.vault.write.impair([1n], from), s.vault, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.releaseImpairment([0n], from), s.vault, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.absorbLoss([1n], from), s.vault, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.setWithdrawalCooldown([1], from), s.vault, "AccessManagedUnauthorized", who);
+    });
+  });
+
+  describe("withdrawal cooldown", function () {
+    it("is off by default and bounded to a week", async function () {
+      const s = await load();
+      assert.equal(await s.vault.read.withdrawalCooldown(), 0);
+      await rejectsWithoutEffect(s, () => s.vault.write.setWithdrawalCooldown([Number(7n * DAY + 1n)]), s.vault, "ParameterOutOfBounds", [
+        stringToHex("withdrawalCooldown", { size: 32 }),
+        7n * DAY + 1n,
+        0n,
+        7n * DAY,
+      ]);
+      await s.viem.assertions.emitWithArgs(s.vault.write.setWithdrawalCooldown([Number(DAY)]), s.vault, "WithdrawalCooldownSet", [Number(DAY)]);
+    });
+
+    it("locks newly deposited shares until the cooldown has passed, naming the unlock time", async function () {
+      const s = await load();
+      const { alice, bob } = s.accounts;
+      await deposit(s, alice, usd(100)); // before the cooldown: free
+      await s.vault.write.setWithdrawalCooldown([Number(DAY)]);
+      const free = await s.vault.read.balanceOf([alice.account.address]);
+      await deposit(s, alice, usd(50));
+      const [locked, unlocksAt] = await s.vault.read.lockedShares([alice.account.address]);
+      assert.equal(locked, (await s.vault.read.balanceOf([alice.account.address])) - free);
+      const now = await s.networkHelpers.time.latest();
+      assert.equal(unlocksAt, now + Number(DAY));
+
+      const me = alice.account.address;
+      await s.viem.assertions.revertWithCustomErrorWithArgs(
+        s.vault.write.redeem([free + 1n, me, me], { account: alice.account }),
+        s.vault,
+        "WithdrawalCooldown",
+        [getAddress(me), locked, unlocksAt, (t: number) => t > now && t < unlocksAt],
+      );
+      await s.viem.assertions.revertWithCustomError(s.vault.write.transfer([bob.account.address, free + 1n], { account: alice.account }), s.vault, "WithdrawalCooldown");
+      await s.vault.write.redeem([free, me, me], { account: alice.account }); // the older shares are free
+
+      await s.networkHelpers.time.increaseTo(unlocksAt);
+      assert.deepEqual(await s.vault.read.lockedShares([me]), [0n, 0]);
+      await redeemAll(s, alice);
+    });
+
+    it("cannot be used to freeze someone else's savings by depositing for them", async function () {
+      const s = await load();
+      const { alice, bob } = s.accounts;
+      await s.vault.write.setWithdrawalCooldown([Number(DAY)]);
+      await deposit(s, alice, usd(100));
+      await s.networkHelpers.time.increase(Number(DAY));
+      const own = await s.vault.read.balanceOf([alice.account.address]);
+      await holdGpusd(s, bob, usd(1));
+      await s.vault.write.deposit([usd(1), alice.account.address], { account: bob.account });
+      const me = alice.account.address;
+      await s.vault.write.redeem([own, me, me], { account: alice.account });
+    });
+  });
 });

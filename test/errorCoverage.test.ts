@@ -15,6 +15,7 @@ const INTERFACES = {
   SavingsVault: abis.iSavingsVaultAbi,
   Reserve: abis.iReserveAbi,
   GPUSD: abis.igpusdAbi,
+  LiquidationAuction: abis.iLiquidationAuctionAbi,
 } as const;
 
 function testSources(contract: string): string {

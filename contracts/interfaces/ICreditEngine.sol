@@ -89,6 +89,17 @@ interface ICreditEngine {
         uint256 rate
     );
     event VaultClosed(uint256 indexed vaultId, address indexed owner);
+    /// @param debt [wad] debt with interest to now, rounded up, handed to the auction as the debt to recover
+    /// @param principal [wad] principal removed from the global and operator totals
+    event Seized(
+        uint256 indexed vaultId,
+        uint256 indexed fleetId,
+        address indexed owner,
+        uint256 debt,
+        uint256 principal,
+        bool unhealthy,
+        bool missedPayment
+    );
 
     error EnforcedPause();
     error ExpectedPause();
@@ -109,6 +120,7 @@ interface ICreditEngine {
     error PaymentMissed(uint256 vaultId, uint40 dueAt, uint256 principal, uint256 allowedPrincipal);
     error LoanMatured(uint256 vaultId, uint40 maturity);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+    error NotLiquidatable(uint256 vaultId);
 
     /// @notice Adds a class or changes its parameters, within the hard-coded bounds. Accrues the class first so the
     /// old fee applies up to now. Restricted to the risk curator.
@@ -147,6 +159,15 @@ interface ICreditEngine {
 
     /// @notice Deletes a debt-free vault, returning its fleet NFT (if any) to `to`.
     function close(uint256 vaultId, address to) external;
+
+    /// @notice Takes a liquidatable vault's fleet NFT and debt off the books and sends the NFT to the caller (the
+    /// liquidation auction), which must recover `debt`. The vault stays open and empty: its owner may lock a new
+    /// fleet in it. Restricted to the LIQUIDATOR role. Reverts NotLiquidatable unless `isLiquidatable`.
+    /// @dev The vault's normalized debt leaves its class, its principal leaves the global and operator totals. Interest
+    /// accrued up to now stays owed to the Reserve (it is part of `debt`, which the auction recovers or books as loss).
+    function seize(uint256 vaultId)
+        external
+        returns (uint256 debt, uint256 fleetId, address owner, uint16 classId);
 
     /// @notice Compounds a class's accumulator up to now and mints all interest owed to the Reserve. Permissionless.
     function accrue(uint16 classId) external;

@@ -10,8 +10,15 @@ import {ISavingsVault} from "./ISavingsVault.sol";
 interface IReserve {
     event Distributed(uint256 income, uint256 toBuffer, uint256 toSavings, uint256 buffer);
     event ReserveFactorSet(uint256 reserveFactor);
+    /// @param requested [wad] expected loss the auction asked to set aside
+    /// @param committed [wad] the part the uncommitted buffer could hold
+    event Committed(uint256 requested, uint256 committed, uint256 totalCommitted);
+    event Released(uint256 amount, uint256 totalCommitted);
+    /// @param covered [wad] sent to the auction, which burns it
+    event ShortfallCovered(uint256 shortfall, uint256 covered, uint256 buffer);
 
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+    error ReleaseExceedsCommitted(uint256 amount, uint256 committed);
 
     /// @notice Splits GPUSD received since the last call between the buffer and the savings vault. Permissionless.
     /// The buffer's share rounds up; the vault is not called when the savers' share is zero.
@@ -19,6 +26,25 @@ interface IReserve {
 
     /// @param reserveFactor [wad] share of income kept as buffer
     function setReserveFactor(uint256 reserveFactor) external; // risk curator
+
+    /// @notice Sets aside up to `amount` of the uncommitted buffer for an auction's expected shortfall. Restricted to
+    /// the LIQUIDATOR role (the auction).
+    /// @return committed the part set aside (≤ buffer − totalCommitted); the auction marks the rest on savers.
+    function commit(uint256 amount) external returns (uint256 committed);
+
+    /// @notice Frees `amount` committed earlier. Restricted to the LIQUIDATOR role.
+    function release(uint256 amount) external;
+
+    /// @notice Pays up to `amount` of a realized auction shortfall from the uncommitted buffer: the buffer shrinks and
+    /// the GPUSD goes to the caller, which burns it. Restricted to the LIQUIDATOR role.
+    /// @dev The auction releases its own commitment first, so only buffer set aside for other auctions is held back.
+    /// @return covered the part paid; the auction takes the rest to the savings vault.
+    function coverShortfall(uint256 amount) external returns (uint256 covered);
+
+    /// @notice Buffer set aside for running auctions' expected shortfalls [wad].
+    function totalCommitted() external view returns (uint256);
+    /// @notice buffer − totalCommitted [wad]: what a new commitment or a shortfall can draw on.
+    function uncommittedBuffer() external view returns (uint256);
 
     /// @notice GPUSD held as the first-loss buffer [wad].
     function buffer() external view returns (uint256);

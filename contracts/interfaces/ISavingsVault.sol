@@ -18,9 +18,21 @@ interface ISavingsVault is IERC4626 {
     /// @param interestLeft [wad] unreleased interest, new included, released linearly until `smearEnd`
     event InterestAdded(uint256 amount, uint256 interestLeft, uint40 smearEnd, uint256 totalAssets);
     event SmearWindowSet(uint32 window);
+    event WithdrawalCooldownSet(uint32 cooldown);
+    /// @param amount [wad] expected auction loss marked now; `totalAssets` excludes `totalImpaired`
+    event Impaired(uint256 amount, uint256 totalImpaired, uint256 totalAssets);
+    event ImpairmentReleased(uint256 amount, uint256 totalImpaired, uint256 totalAssets);
+    /// @param absorbed [wad] taken from savers' assets and sent to the auction, which burns it
+    event LossAbsorbed(uint256 loss, uint256 absorbed, uint256 totalAssets);
 
     error ZeroAmount();
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+    error ReleaseExceedsImpairment(uint256 amount, uint256 totalImpaired);
+    /// @notice Marked losses exceed every asset: shares would be priced at zero and a deposit would take the recovery
+    /// of the running auctions from the savers who bore the mark. Deposits resume once a settlement lowers the mark.
+    error DepositsSuspended(uint256 totalImpaired);
+    /// @param lockedShares shares deposited less than `cooldown` ago, which must stay until `unlocksAt`
+    error WithdrawalCooldown(address owner, uint256 lockedShares, uint40 unlocksAt, uint40 now);
 
     /// @notice Pulls `amount` GPUSD from the caller and releases it to savers linearly over the smear window, along
     /// with whatever interest is still unreleased. Restricted to the Reserve.
@@ -28,6 +40,34 @@ interface ISavingsVault is IERC4626 {
 
     /// @notice Applies from the next interest payment; the current smear keeps its end.
     function setSmearWindow(uint32 window) external; // risk curator
+
+    /// @notice Sets how long newly deposited shares stay locked (0 = off). Restricted to the risk curator.
+    /// @dev Shares minted by a deposit or mint are locked in the receiver's account until `cooldown` after it; a
+    /// withdrawal, redemption or transfer may only move the owner's other shares. Each new deposit adds its shares to
+    /// the lock and restarts it. Locking the deposited shares (not the whole account) means a deposit made for
+    /// someone else can never freeze their existing savings. Changing the cooldown does not touch running locks.
+    /// @dev Warning: `maxWithdraw` and `maxRedeem` do not subtract locked shares, so that a refused withdrawal names
+    /// its unlock time (WithdrawalCooldown) instead of ERC4626ExceededMaxRedeem.
+    function setWithdrawalCooldown(uint32 cooldown) external;
+
+    /// @notice Marks an auction's expected loss: `totalAssets` drops by `amount` at once, so savers who leave while
+    /// the auction runs bear their share. Restricted to the LIQUIDATOR role.
+    function impair(uint256 amount) external;
+
+    /// @notice Removes `amount` of a mark when its auction settles (the realized loss replaces it) or is reset.
+    /// Restricted to the LIQUIDATOR role.
+    function releaseImpairment(uint256 amount) external;
+
+    /// @notice Takes up to `amount` of a realized auction loss from savers' assets (share price falls) and sends it to
+    /// the caller, which burns it. Restricted to the LIQUIDATOR role.
+    /// @return absorbed what savers' assets could pay; the auction books the rest as uncovered bad debt.
+    function absorbLoss(uint256 amount) external returns (uint256 absorbed);
+
+    function withdrawalCooldown() external view returns (uint32);
+    /// @notice Expected auction losses marked against `totalAssets` [wad].
+    function totalImpaired() external view returns (uint256);
+    /// @notice Shares of `owner` still locked by the cooldown, and when they unlock.
+    function lockedShares(address owner) external view returns (uint256 shares, uint40 unlocksAt);
 
     /// @notice Interest received and not yet released into `totalAssets`.
     function interestLeft() external view returns (uint256);

@@ -52,4 +52,36 @@ library Bounds {
     /// @dev Under an hour a depositor can still time an interest payment; over 30 days yield lags income by a month.
     uint32 internal constant MIN_SMEAR_WINDOW = 1 hours;
     uint32 internal constant MAX_SMEAR_WINDOW = 30 days;
+
+    /// @dev Savers may be asked to wait before withdrawing what they just deposited (0 = off), so a deposit made while
+    /// an auction's loss is marked cannot leave with the recovery at once. A week is the longest an ERC-4626 saver
+    /// can be expected to wait; longer would make sGPUSD a term deposit.
+    uint32 internal constant MAX_WITHDRAWAL_COOLDOWN = 7 days;
+
+    // ---- LiquidationAuction ----
+
+    /// @dev The auction starts at the oracle value times a buffer: at least the value itself (a start below it sells
+    /// the fleet cheap to the first block), at most twice it (above that the first hours are wasted).
+    uint256 internal constant MIN_AUCTION_BUFFER = 1e18;
+    uint256 internal constant MAX_AUCTION_BUFFER = 2e18;
+    /// @dev The price decays to `top × floorRatio` and stays there. Below 10 % a forced sale gives the hardware away;
+    /// above 90 % a slump in GPU prices would leave the fleet unsold.
+    uint256 internal constant MIN_FLOOR_RATIO = 0.1e18;
+    uint256 internal constant MAX_FLOOR_RATIO = 0.9e18;
+    /// @dev A reset when the price falls under `cusp × top`: strictly below the start, or every auction would reset
+    /// at once. Only a cusp above the floor ratio ever triggers (the price never goes under the floor).
+    uint256 internal constant MAX_CUSP = 0.95e18;
+    /// @dev Real hardware needs real buyers: at least a day of decay for them to inspect and bid, at most a month
+    /// before a stale start price must be refreshed.
+    uint32 internal constant MIN_AUCTION_DURATION = 1 days;
+    uint32 internal constant MAX_AUCTION_DURATION = 30 days;
+    /// @dev An auction may run past its decay for at most 60 days before a reset re-prices it from the oracle.
+    uint32 internal constant MAX_AUCTION_TAIL = 60 days;
+    /// @dev Equipment-finance repossession fees run 5–10 %; 15 % is punitive.
+    uint256 internal constant MAX_LIQUIDATION_PENALTY = 0.15e18;
+    /// @dev Keeper tips pay for gas and monitoring, not for the loan: $1,000 flat, 1 % of debt and $10,000 in all
+    /// bound what a keeper can extract from a liquidation (the tip is added to the loss savers may bear).
+    uint256 internal constant MAX_FLAT_TIP = 1_000e18;
+    uint256 internal constant MAX_TIP_CHIP = 0.01e18;
+    uint256 internal constant MAX_KEEPER_TIP = 10_000e18;
 }

@@ -32,11 +32,12 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   const reserve = m.contract("Reserve", [authority, gpusd, savings, PROTOCOL.reserveFactor]);
   const engine = m.contract("CreditEngine", [authority, gpusd, registry, oracle, reserve]);
   const psm = m.contract("PegStabilityModule", [authority, gpusd, usdc, reserve, PROTOCOL.psm.tin, PROTOCOL.psm.tout]);
+  const auction = m.contract("LiquidationAuction", [authority, engine, gpusd, registry, oracle, reserve, savings, PROTOCOL.auction]);
   const feeds = GPU_CLASSES.map((c) =>
     m.contract("ClassValueFeed", [oracle, c.classId, `${c.name} value per GPU / USD`], { id: `ClassValueFeed_${c.classId}` }),
   );
 
-  const targets = { GPUSD: gpusd, FleetRegistry: registry, FleetOracle: oracle, CreditEngine: engine, PegStabilityModule: psm, SavingsVault: savings, Reserve: reserve };
+  const targets = { GPUSD: gpusd, FleetRegistry: registry, FleetOracle: oracle, CreditEngine: engine, PegStabilityModule: psm, SavingsVault: savings, Reserve: reserve, LiquidationAuction: auction };
   const wiring = [];
   for (const name of Object.keys(FUNCTION_ROLES) as GovernedContract[]) {
     for (const { role, selectors } of selectorsByRole(name)) {
@@ -45,7 +46,9 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   }
   wiring.push(m.call(gpusd, "setMinter", [engine, true], { id: "minter_engine" }));
   wiring.push(m.call(gpusd, "setMinter", [psm, true], { id: "minter_psm" }));
+  wiring.push(m.call(gpusd, "setMinter", [auction, true], { id: "minter_auction" }));
   wiring.push(m.call(authority, "grantRole", [ROLES.RESERVE, reserve, 0], { id: "grant_RESERVE_reserve" }));
+  wiring.push(m.call(authority, "grantRole", [ROLES.LIQUIDATOR, auction, 0], { id: "grant_LIQUIDATOR_auction" }));
 
   // Bootstrap the launch configuration as a temporary risk curator.
   const bootstrap = m.call(authority, "grantRole", [ROLES.RISK_CURATOR, deployer, 0], { id: "bootstrap_grant", after: wiring });
@@ -68,7 +71,7 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   );
   m.call(authority, "grantRole", [ROLES.ADMIN, deployer, ROLE_DELAYS.ADMIN], { id: "admin_delay", after: [...grants, ...guardians] });
 
-  return { authority, gpusd, registry, oracle, savings, reserve, engine, psm, usdc, feedH100: feeds[0]!, feedH200: feeds[1]!, feedA100: feeds[2]! };
+  return { authority, gpusd, registry, oracle, savings, reserve, engine, psm, auction, usdc, feedH100: feeds[0]!, feedH200: feeds[1]!, feedA100: feeds[2]! };
 }
 
 export const GpuCredit = buildModule("GpuCredit", (m) => buildProtocol(m, m.contractAt("TestUSDC", m.getParameter<string>("usdc"), { id: "USDC" })));

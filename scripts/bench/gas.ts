@@ -24,6 +24,9 @@ const TARGETS: Record<string, number> = {
   oracleRoundPerFleet: 10_000,
   borrowAt1000Vaults: 90_000,
   repayAt1000Vaults: 70_000,
+  kick: 150_000,
+  take: 150_000,
+  reset: 80_000,
 };
 
 async function executionGas(p: Protocol, hash: Hex): Promise<number> {
@@ -88,6 +91,31 @@ async function main() {
   note("savingsDeposit", await executionGas(p, await p.savings.write.deposit([usd(100_000), saver.address], { account: saver })));
   const shares = (await p.savings.read.balanceOf([saver.address])) / 4n;
   note("savingsRedeem", await executionGas(p, await p.savings.write.redeem([shares, saver.address, saver.address], { account: saver })));
+
+  // Liquidations: three of operator A's vaults fall unhealthy. The first kick and take warm the auction's slots; the
+  // second pair is the steady-state figure. Both pay a tip, commit part of the Reserve's buffer and mark savers.
+  const keeper = accounts.keeper.account;
+  await p.gpusd.write.transfer([p.reserve.address, usd(50_000)], { account: saver });
+  await p.reserve.write.distribute();
+  await p.usdc.write.mint([saver.address, 4_000_000n * USDC_UNIT]);
+  await p.psm.write.sellUsdc([4_000_000n * USDC_UNIT, saver.address], { account: saver });
+  const liquidated = fleetIds.slice(2, 5);
+  const liquidatedVaults: bigint[] = [];
+  for (const fleetId of liquidated) {
+    const id = await openVault(p, "operatorA", fleetId);
+    await p.engine.write.borrow([id, usd(900_000), a.address], { account: a });
+    liquidatedVaults.push(id);
+  }
+  await publishRound(p, liquidated.map((fleetId) => ({ fleetId, value: usd(1_000_000), freshGpus: 64 })));
+  await p.networkHelpers.time.increase(3_600);
+  await p.auction.write.kick([liquidatedVaults[0]!, keeper.address], { account: keeper });
+  await p.auction.write.take([await p.auction.read.lastAuctionId(), maxUint256, saver.address], { account: saver });
+  note("kick", await executionGas(p, await p.auction.write.kick([liquidatedVaults[1]!, keeper.address], { account: keeper })));
+  await p.networkHelpers.time.increase(3_600);
+  note("take", await executionGas(p, await p.auction.write.take([await p.auction.read.lastAuctionId(), maxUint256, saver.address], { account: saver })));
+  await p.auction.write.kick([liquidatedVaults[2]!, keeper.address], { account: keeper });
+  await p.networkHelpers.time.increase((await p.auction.read.params()).tail + 1);
+  note("reset", await executionGas(p, await p.auction.write.redo([await p.auction.read.lastAuctionId(), keeper.address], { account: keeper })));
 
   // Flatness: 1,000 vaults exist, then borrow and repay on one of them.
   const extra: bigint[] = [];

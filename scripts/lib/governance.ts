@@ -14,13 +14,15 @@ export const ROLES = {
   GUARDIAN: 4n,
   /** The Reserve, the only caller of SavingsVault.addInterest. */
   RESERVE: 11n,
+  /** The LiquidationAuction: seizes vaults, commits and spends the Reserve's buffer, marks and charges savers. */
+  LIQUIDATOR: 12n,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
 
 const DAY = 24 * 60 * 60;
 
-/** Execution delays in seconds (DESIGN §3). The contract role (RESERVE) acts at once. */
+/** Execution delays in seconds (DESIGN §3). The contract roles (RESERVE, LIQUIDATOR) act at once. */
 export const ROLE_DELAYS: Record<RoleName, number> = {
   ADMIN: 2 * DAY,
   RISK_CURATOR: 1 * DAY,
@@ -28,6 +30,7 @@ export const ROLE_DELAYS: Record<RoleName, number> = {
   ORACLE_ADMIN: 2 * DAY,
   GUARDIAN: 0,
   RESERVE: 0,
+  LIQUIDATOR: 0,
 };
 
 /**
@@ -62,10 +65,19 @@ export const FUNCTION_ROLES = {
     setOperatorCeiling: "RISK_CURATOR",
     pause: "GUARDIAN",
     unpause: "GUARDIAN",
+    seize: "LIQUIDATOR",
   },
   PegStabilityModule: { setFees: "RISK_CURATOR", pause: "GUARDIAN", unpause: "GUARDIAN" },
-  SavingsVault: { addInterest: "RESERVE", setSmearWindow: "RISK_CURATOR" },
-  Reserve: { setReserveFactor: "RISK_CURATOR" },
+  SavingsVault: {
+    addInterest: "RESERVE",
+    setSmearWindow: "RISK_CURATOR",
+    setWithdrawalCooldown: "RISK_CURATOR",
+    impair: "LIQUIDATOR",
+    releaseImpairment: "LIQUIDATOR",
+    absorbLoss: "LIQUIDATOR",
+  },
+  Reserve: { setReserveFactor: "RISK_CURATOR", commit: "LIQUIDATOR", release: "LIQUIDATOR", coverShortfall: "LIQUIDATOR" },
+  LiquidationAuction: { setParams: "RISK_CURATOR", pause: "GUARDIAN", unpause: "GUARDIAN" },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type GovernedContract = keyof typeof FUNCTION_ROLES;
@@ -79,6 +91,7 @@ const GOVERNED_ABIS: Record<GovernedContract, Abi> = {
   PegStabilityModule: abis.pegStabilityModuleAbi,
   SavingsVault: abis.savingsVaultAbi,
   Reserve: abis.reserveAbi,
+  LiquidationAuction: abis.liquidationAuctionAbi,
 };
 
 /** A contract's restricted function selectors grouped by role, from its compiled ABI. */

@@ -115,7 +115,7 @@ export async function openVault(p: Protocol, operator: OperatorName, fleetId: bi
   return p.engine.read.lastVaultId();
 }
 
-type HumanRole = Exclude<RoleName, "RESERVE" | "ADMIN">;
+type HumanRole = Exclude<RoleName, "RESERVE" | "LIQUIDATOR" | "ADMIN">;
 const ROLE_HOLDER: Record<HumanRole, LocalAccountName> = { RISK_CURATOR: "riskCurator", UNDERWRITER: "underwriter", ORACLE_ADMIN: "oracleAdmin", GUARDIAN: "guardian" };
 
 /**

@@ -87,4 +87,25 @@ export const PROTOCOL = {
   psm: { tin: 0n, tout: pct(0.1) },
   reserveFactor: pct(20),
   smearWindow: 7 * DAY,
+  /** Off at launch: impairment already makes savers who run bear their share; the curator can turn it on. */
+  withdrawalCooldown: 0,
+  /** LiquidationAuction (ILiquidationAuction.Params). */
+  auction: {
+    /** Start 20 % above the last oracle value: a buyer who values the fleet more can still take it early. */
+    buffer: pct(120),
+    /** The floor is 60 % of the oracle value (0.5 × 1.2): a forced sale of used GPUs rarely clears lower. */
+    floorRatio: pct(50),
+    /** Below the floor ratio, so it never triggers: resets come from the tail alone unless the floor is lowered. */
+    cusp: pct(45),
+    /** 5 % of debt, the low end of equipment-finance repossession fees; paid only out of surplus proceeds. */
+    penalty: pct(5),
+    /** Three days of decay: long enough for GPU buyers to inspect a listed fleet and arrange funds. */
+    duration: 3 * DAY,
+    /** Two more days at the floor before the oracle value is refreshed by a reset. */
+    tail: 5 * DAY,
+    /** $100 + 0.1 % of debt, at most $2,000: covers a keeper's gas and monitoring, not the loan. */
+    flatTip: usd(100),
+    chip: pct(0.1),
+    maxTip: usd(2_000),
+  },
 } as const;

@@ -10,6 +10,8 @@ import {CreditEngine} from "../../../contracts/CreditEngine.sol";
 import {SavingsVault} from "../../../contracts/SavingsVault.sol";
 import {Reserve} from "../../../contracts/Reserve.sol";
 import {PegStabilityModule} from "../../../contracts/PegStabilityModule.sol";
+import {LiquidationAuction} from "../../../contracts/LiquidationAuction.sol";
+import {ILiquidationAuction} from "../../../contracts/interfaces/ILiquidationAuction.sol";
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {IFleetRegistry} from "../../../contracts/interfaces/IFleetRegistry.sol";
 import {IFleetOracle} from "../../../contracts/interfaces/IFleetOracle.sol";
@@ -19,6 +21,7 @@ import {ICreditEngine} from "../../../contracts/interfaces/ICreditEngine.sol";
 /// with no delay, so tests can move parameters freely; the role map itself is tested in TypeScript.
 abstract contract ProtocolFixture is TestBase {
     uint64 internal constant RESERVE_ROLE = 11;
+    uint64 internal constant LIQUIDATOR_ROLE = 12;
 
     ProtocolAccessManager internal authority;
     GPUSD internal gpusd;
@@ -28,6 +31,7 @@ abstract contract ProtocolFixture is TestBase {
     SavingsVault internal savings;
     Reserve internal reserve;
     PegStabilityModule internal psm;
+    LiquidationAuction internal auction;
     TestUSDC internal usdc;
 
     uint256[3] internal signerKeys = [uint256(0xA11CE), 0xB0B, 0xC0FFEE];
@@ -53,6 +57,28 @@ abstract contract ProtocolFixture is TestBase {
         usdc = new TestUSDC();
         psm = new PegStabilityModule(address(authority), gpusd, usdc, address(reserve), 0, 0.001e18);
 
+        auction = new LiquidationAuction(
+            address(authority),
+            engine,
+            gpusd,
+            registry,
+            oracle,
+            reserve,
+            savings,
+            ILiquidationAuction.Params({
+                buffer: 1.2e18,
+                floorRatio: 0.5e18,
+                cusp: 0.45e18,
+                penalty: 0.05e18,
+                duration: 3 days,
+                tail: 5 days,
+                flatTip: 100e18,
+                chip: 0.001e18,
+                maxTip: 2_000e18
+            })
+        );
+
+        gpusd.setMinter(address(auction), true);
         gpusd.setMinter(address(engine), true);
         gpusd.setMinter(address(psm), true);
         gpusd.setMinter(address(this), true);
@@ -60,6 +86,7 @@ abstract contract ProtocolFixture is TestBase {
         reserveFns[0] = savings.addInterest.selector;
         authority.setTargetFunctionRole(address(savings), reserveFns, RESERVE_ROLE);
         authority.grantRole(RESERVE_ROLE, address(reserve), 0);
+        _restrictToLiquidator();
         // Everything else stays under the AccessManager's ADMIN_ROLE, which this contract holds.
 
         engine.setGlobalDebtCeiling(1e30);
@@ -78,6 +105,24 @@ abstract contract ProtocolFixture is TestBase {
             })
         );
         oracle.setClassBounds(1, 100e18, 100_000e18);
+    }
+
+    /// @dev The auction's calls into the engine, the Reserve and the savings vault, as scripts/lib/governance.ts maps them.
+    function _restrictToLiquidator() internal {
+        bytes4[] memory engineFns = new bytes4[](1);
+        engineFns[0] = engine.seize.selector;
+        authority.setTargetFunctionRole(address(engine), engineFns, LIQUIDATOR_ROLE);
+        bytes4[] memory reserveFns = new bytes4[](3);
+        reserveFns[0] = reserve.commit.selector;
+        reserveFns[1] = reserve.release.selector;
+        reserveFns[2] = reserve.coverShortfall.selector;
+        authority.setTargetFunctionRole(address(reserve), reserveFns, LIQUIDATOR_ROLE);
+        bytes4[] memory savingsFns = new bytes4[](3);
+        savingsFns[0] = savings.impair.selector;
+        savingsFns[1] = savings.releaseImpairment.selector;
+        savingsFns[2] = savings.absorbLoss.selector;
+        authority.setTargetFunctionRole(address(savings), savingsFns, LIQUIDATOR_ROLE);
+        authority.grantRole(LIQUIDATOR_ROLE, address(auction), 0);
     }
 
     function _onboard(address operator, uint32 gpuCount) internal returns (uint256 fleetId) {

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ILiquidationAuction} from "./interfaces/ILiquidationAuction.sol";
+import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
+import {IGPUSD} from "./interfaces/IGPUSD.sol";
+import {IFleetRegistry} from "./interfaces/IFleetRegistry.sol";
+import {IFleetOracle} from "./interfaces/IFleetOracle.sol";
+import {IReserve} from "./interfaces/IReserve.sol";
+import {ISavingsVault} from "./interfaces/ISavingsVault.sol";
+import {MathLib, WAD} from "./libraries/MathLib.sol";
+import {Bounds} from "./libraries/Bounds.sol";
+
+/// @title LiquidationAuction
+/// @dev Warning: trusts the engine, GPUSD, the registry, the oracle, the Reserve and the SavingsVault it is deployed
+/// with; none of them calls back. The engine's `seize` and the Reserve's view come before this contract's writes
+/// because their answers are what it writes; every other call follows the state it depends on.
+contract LiquidationAuction is ILiquidationAuction, AccessManaged {
+    using MathLib for uint256;
+    using SafeCast for uint256;
+
+    /// @dev Three slots per auction: a kick writes each once, a take clears them all.
+    struct AuctionSlot {
+        uint128 top; // [wad]
+        uint128 tab; // [wad] 0 = no auction
+        address owner;
+        uint40 fleetId;
+        uint40 start; // [s] on the unpaused clock
+        uint64 floorRatio; // [wad] fixed at (re)start, so the marked shortfall can be recomputed
+        uint96 penalty; // [wad]
+        uint96 committed; // [wad]
+    }
+
+    struct ParamSlot {
+        uint64 buffer; // [wad]
+        uint64 floorRatio; // [wad]
+        uint64 cusp; // [wad]
+        uint32 duration; // [s]
+        uint32 tail; // [s]
+        uint64 penalty; // [wad]
+        uint64 chip; // [wad]
+        uint128 flatTip; // [wad]
+        uint128 maxTip; // [wad]
+    }
+
+    ICreditEngine public immutable engine;
+    IGPUSD public immutable gpusd;
+    IFleetRegistry public immutable registry;
+    IFleetOracle public immutable oracle;
+    IReserve public immutable reserve;
+    ISavingsVault public immutable savings;
+
+    // Share the AccessManaged slot: the clock is read by every kick, redo and take.
+    uint40 internal _pausedAt; // [unix s] when the current pause began
+    uint40 internal _totalPaused; // [s] sum of all finished pauses
+    bool internal _paused;
+
+    uint64 internal _lastAuctionId;
+    /// @inheritdoc ILiquidationAuction
+    uint256 public totalBadDebt; // [wad]
+    ParamSlot internal _params;
+    mapping(uint256 auctionId => AuctionSlot) internal _auctions;
+
+    constructor(
+        address authority,
+        ICreditEngine engine_,
+        IGPUSD gpusd_,
+        IFleetRegistry registry_,
+        IFleetOracle oracle_,
+        IReserve reserve_,
+        ISavingsVault savings_,
+        Params memory params_
+    ) AccessManaged(authority) {
+        if (address(engine_) == address(0) || address(gpusd_) == address(0)) revert ZeroAddress();
+        if (address(registry_) == address(0) || address(oracle_) == address(0)) revert ZeroAddress();
+        if (address(reserve_) == address(0) || address(savings_) == address(0)) revert ZeroAddress();
+        engine = engine_;
+        gpusd = gpusd_;
+        registry = registry_;
+        oracle = oracle_;
+        reserve = reserve_;
+        savings = savings_;
+        _setParams(params_);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc ILiquidationAuction
+    function setParams(Params calldata params_) external restricted {
+        _setParams(params_);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function pause() external restricted {
+        if (_paused) revert EnforcedPause();
+        _paused = true;
+        _pausedAt = uint40(block.timestamp);
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function unpause() external restricted {
+        if (!_paused) revert ExpectedPause();
+        _paused = false;
+        _totalPaused += uint40(block.timestamp) - _pausedAt;
+        emit Unpaused(msg.sender);
+    }
+
+    // ---------------------------------------------------------------- auctions
+
+    /// @inheritdoc ILiquidationAuction
+    function kick(uint256 vaultId, address keeper) external returns (uint256 auctionId) {
+        if (_paused) revert EnforcedPause();
+        if (keeper == address(0)) revert ZeroAddress();
+        // The engine checks liquidatability, books the debt off and hands over the NFT.
+        (uint256 debt, uint256 fleetId, address owner,) = engine.seize(vaultId);
+
+        ParamSlot memory p = _params;
+        uint256 tip = _tip(p, debt);
+        Auction memory a = _restart(fleetId, p, debt + tip, 0);
+        a.owner = owner;
+        a.penalty = debt.wMulUp(p.penalty); // rounds up, against the owner
+
+        auctionId = ++_lastAuctionId;
+        _auctions[auctionId] = AuctionSlot({
+            top: uint128(a.top),
+            tab: a.tab.toUint128(),
+            owner: owner,
+            fleetId: uint40(fleetId),
+            start: a.start,
+            floorRatio: p.floorRatio,
+            penalty: a.penalty.toUint96(),
+            committed: a.committed.toUint96()
+        });
+        emit Kicked(auctionId, vaultId, keeper, debt, tip, a);
+
+        if (tip != 0) gpusd.mint(keeper, tip);
+        if (a.committed != 0) reserve.commit(a.committed);
+        if (a.impaired != 0) savings.impair(a.impaired);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function redo(uint256 auctionId, address keeper) external {
+        if (_paused) revert EnforcedPause();
+        if (keeper == address(0)) revert ZeroAddress();
+        AuctionSlot storage slot = _auctions[auctionId];
+        AuctionSlot memory old = slot;
+        if (old.tab == 0) revert UnknownAuction(auctionId);
+        (bool needsReset, uint256 price, uint256 elapsed) = _status(old);
+        if (!needsReset) revert ResetNotNeeded(auctionId, elapsed, price);
+
+        ParamSlot memory p = _params;
+        // The tip's share scales with what is still to recover: the tab, earlier tips included.
+        uint256 tip = _tip(p, old.tab);
+        // The old commitment is released and taken again, so it counts as available.
+        Auction memory a = _restart(old.fleetId, p, old.tab + tip, old.committed);
+        a.owner = old.owner;
+        a.penalty = old.penalty;
+        uint256 oldImpaired = _impaired(old);
+
+        slot.top = uint128(a.top);
+        slot.tab = a.tab.toUint128();
+        slot.start = a.start;
+        slot.floorRatio = p.floorRatio;
+        slot.committed = a.committed.toUint96();
+        emit Redone(auctionId, keeper, tip, a);
+
+        if (tip != 0) gpusd.mint(keeper, tip);
+        if (a.committed > old.committed) reserve.commit(a.committed - old.committed);
+        else if (a.committed < old.committed) reserve.release(old.committed - a.committed);
+        if (a.impaired > oldImpaired) savings.impair(a.impaired - oldImpaired);
+        else if (a.impaired < oldImpaired) savings.releaseImpairment(oldImpaired - a.impaired);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function take(uint256 auctionId, uint256 maxPrice, address receiver) external returns (uint256 price) {
+        if (_paused) revert EnforcedPause();
+        if (receiver == address(0)) revert ZeroAddress();
+        AuctionSlot memory a = _auctions[auctionId];
+        if (a.tab == 0) revert UnknownAuction(auctionId);
+        bool needsReset;
+        uint256 elapsed;
+        (needsReset, price, elapsed) = _status(a);
+        if (needsReset) revert NeedsReset(auctionId, elapsed, price);
+        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+
+        // Waterfall: the tab, then the penalty, then the owner's surplus.
+        uint256 toTab = MathLib.min(price, a.tab);
+        uint256 rest = price - toTab;
+        uint256 penaltyPaid = MathLib.min(rest, a.penalty);
+        uint256 surplus = rest - penaltyPaid;
+        uint256 shortfall = a.tab - toTab;
+        uint256 impaired = _impaired(a);
+
+        delete _auctions[auctionId];
+        emit Taken(auctionId, a.fleetId, msg.sender, receiver, price, a.tab, penaltyPaid, surplus, shortfall);
+
+        // Supply falls by exactly toTab: the whole price is burnt, and only the penalty and surplus come back.
+        gpusd.burn(msg.sender, price);
+        if (penaltyPaid != 0) gpusd.mint(address(reserve), penaltyPaid);
+        if (surplus != 0) gpusd.mint(a.owner, surplus);
+        registry.transferFrom(address(this), receiver, a.fleetId);
+
+        // The expected loss set aside at the start gives way to the realized one.
+        if (a.committed != 0) reserve.release(a.committed);
+        if (impaired != 0) savings.releaseImpairment(impaired);
+        if (shortfall != 0) _settleLoss(auctionId, shortfall);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ILiquidationAuction
+    function auction(uint256 auctionId) external view returns (Auction memory) {
+        AuctionSlot memory a = _auctions[auctionId];
+        return Auction({
+            fleetId: a.fleetId,
+            owner: a.owner,
+            top: a.top,
+            floorPrice: uint256(a.top).wMulUp(a.floorRatio),
+            tab: a.tab,
+            penalty: a.penalty,
+            committed: a.committed,
+            impaired: _impaired(a),
+            start: a.start
+        });
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function status(uint256 auctionId) external view returns (bool needsReset, uint256 price, uint256 elapsed) {
+        AuctionSlot memory a = _auctions[auctionId];
+        if (a.tab == 0) revert UnknownAuction(auctionId);
+        return _status(a);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function clock() public view returns (uint40) {
+        return (_paused ? _pausedAt : uint40(block.timestamp)) - _totalPaused;
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function params() external view returns (Params memory) {
+        ParamSlot memory p = _params;
+        return Params({
+            buffer: p.buffer,
+            floorRatio: p.floorRatio,
+            cusp: p.cusp,
+            penalty: p.penalty,
+            duration: p.duration,
+            tail: p.tail,
+            flatTip: p.flatTip,
+            chip: p.chip,
+            maxTip: p.maxTip
+        });
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function lastAuctionId() external view returns (uint256) {
+        return _lastAuctionId;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Linear from top to floor over `duration`, then flat. The decrease rounds down, so the price rounds up.
+    function _status(AuctionSlot memory a) internal view returns (bool needsReset, uint256 price, uint256 elapsed) {
+        ParamSlot memory p = _params;
+        elapsed = clock() - a.start;
+        uint256 top = a.top;
+        uint256 floorPrice = top.wMulUp(a.floorRatio);
+        price = elapsed >= p.duration ? floorPrice : top - (top - floorPrice).mulDivDown(elapsed, p.duration);
+        needsReset = elapsed > p.tail || price * WAD < top * p.cusp;
+    }
+
+    /// @dev Prices an auction from the oracle's last good value (which answers while stale or stopped) and splits its
+    /// expected shortfall at the floor. Start and floor round up, in favour of recovering the tab.
+    function _restart(uint256 fleetId, ParamSlot memory p, uint256 tab, uint256 ownCommitted)
+        internal
+        view
+        returns (Auction memory a)
+    {
+        (uint256 value,) = oracle.liquidationValue(fleetId);
+        a.fleetId = fleetId;
+        a.top = value.wMulUp(p.buffer).toUint128();
+        a.floorPrice = a.top.wMulUp(p.floorRatio);
+        a.tab = tab;
+        a.start = clock();
+        (a.committed, a.impaired) = _splitExpectedLoss(tab.zeroFloorSub(a.floorPrice), ownCommitted);
+    }
+
+    function _tip(ParamSlot memory p, uint256 base) internal pure returns (uint256) {
+        return MathLib.min(p.flatTip + base.wMulDown(p.chip), p.maxTip);
+    }
+
+    /// @dev The Reserve holds what its uncommitted buffer (plus `ownCommitted`, about to be released) can; savers are
+    /// marked for the rest.
+    function _splitExpectedLoss(uint256 expected, uint256 ownCommitted)
+        internal
+        view
+        returns (uint256 committed, uint256 impaired)
+    {
+        if (expected == 0) return (0, 0);
+        committed = MathLib.min(expected, reserve.uncommittedBuffer() + ownCommitted);
+        impaired = expected - committed;
+    }
+
+    /// @dev The mark on savers is whatever of the expected shortfall at the floor the Reserve did not commit.
+    function _impaired(AuctionSlot memory a) internal pure returns (uint256) {
+        uint256 expected = uint256(a.tab).zeroFloorSub(uint256(a.top).wMulUp(a.floorRatio));
+        return expected - a.committed;
+    }
+
+    /// @dev Loss order: the Reserve's buffer, then savers; what neither can pay stays in circulation as bad debt. Both
+    /// send what they pay here and it is burnt, so supply falls by the whole tab. `totalBadDebt` is written after their
+    /// calls because it is what they could not pay; the auction is already deleted, so nothing here can run twice.
+    function _settleLoss(uint256 auctionId, uint256 shortfall) internal {
+        uint256 covered = reserve.coverShortfall(shortfall);
+        uint256 absorbed = covered < shortfall ? savings.absorbLoss(shortfall - covered) : 0;
+        uint256 uncovered = shortfall - covered - absorbed;
+        if (covered + absorbed != 0) gpusd.burn(address(this), covered + absorbed);
+        emit LossSettled(auctionId, shortfall, covered, absorbed, uncovered);
+        if (uncovered != 0) {
+            uint256 total = totalBadDebt + uncovered;
+            totalBadDebt = total;
+            emit BadDebt(auctionId, uncovered, total);
+        }
+    }
+
+    function _setParams(Params memory p) internal {
+        _checkBound("buffer", p.buffer, Bounds.MIN_AUCTION_BUFFER, Bounds.MAX_AUCTION_BUFFER);
+        _checkBound("floorRatio", p.floorRatio, Bounds.MIN_FLOOR_RATIO, Bounds.MAX_FLOOR_RATIO);
+        _checkBound("cusp", p.cusp, 0, Bounds.MAX_CUSP);
+        _checkBound("penalty", p.penalty, 0, Bounds.MAX_LIQUIDATION_PENALTY);
+        _checkBound("duration", p.duration, Bounds.MIN_AUCTION_DURATION, Bounds.MAX_AUCTION_DURATION);
+        _checkBound("tail", p.tail, p.duration, Bounds.MAX_AUCTION_TAIL);
+        _checkBound("flatTip", p.flatTip, 0, Bounds.MAX_FLAT_TIP);
+        _checkBound("chip", p.chip, 0, Bounds.MAX_TIP_CHIP);
+        _checkBound("maxTip", p.maxTip, 0, Bounds.MAX_KEEPER_TIP);
+        _params = ParamSlot({
+            buffer: uint64(p.buffer),
+            floorRatio: uint64(p.floorRatio),
+            cusp: uint64(p.cusp),
+            duration: p.duration,
+            tail: p.tail,
+            penalty: uint64(p.penalty),
+            chip: uint64(p.chip),
+            flatTip: uint128(p.flatTip),
+            maxTip: uint128(p.maxTip)
+        });
+        emit ParamsSet(p);
+    }
+
+    function _checkBound(bytes32 parameter, uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min || value > max) revert ParameterOutOfBounds(parameter, value, min, max);
+    }
+}
