@@ -118,6 +118,13 @@ const DESIGN_SCOPE: Record<RoleName, { says: string; allows: (contract: string, 
   ORACLE_ADMIN: { says: "the oracle's signer set and quorum, resuming a stopped oracle", allows: (c, f) => c === "FleetOracle" && /Signer|Quorum|^resume$/.test(f) },
   GUARDIAN: { says: "pause, and stop the oracle", allows: (_c, f) => /^(pause|unpause|stop)$/.test(f) },
   RESERVE: { says: "the Reserve's hand-off of interest to savers", allows: (c, f) => c === "SavingsVault" && f === "addInterest" },
+  LIQUIDATOR: {
+    says: "the auction's seizure of a liquidatable vault and the loss waterfall (Reserve commitments and cover, savers' marks and losses)",
+    allows: (c, f) =>
+      (c === "CreditEngine" && f === "seize") ||
+      (c === "Reserve" && /^(commit|release|coverShortfall)$/.test(f)) ||
+      (c === "SavingsVault" && /^(impair|releaseImpairment|absorbLoss)$/.test(f)),
+  },
 };
 
 /** Gated by GPUSD's own minter set instead of the AccessManager (see FUNCTION_ROLES' note). */
