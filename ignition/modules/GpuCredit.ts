@@ -33,6 +33,7 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   const engine = m.contract("CreditEngine", [authority, gpusd, registry, oracle, reserve]);
   const psm = m.contract("PegStabilityModule", [authority, gpusd, usdc, reserve, PROTOCOL.psm.tin, PROTOCOL.psm.tout]);
   const auction = m.contract("LiquidationAuction", [authority, engine, gpusd, registry, oracle, reserve, savings, PROTOCOL.auction]);
+  const lens = m.contract("VaultLens", [engine]);
   const feeds = GPU_CLASSES.map((c) =>
     m.contract("ClassValueFeed", [oracle, c.classId, `${c.name} value per GPU / USD`], { id: `ClassValueFeed_${c.classId}` }),
   );
@@ -71,7 +72,7 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   );
   m.call(authority, "grantRole", [ROLES.ADMIN, deployer, ROLE_DELAYS.ADMIN], { id: "admin_delay", after: [...grants, ...guardians] });
 
-  return { authority, gpusd, registry, oracle, savings, reserve, engine, psm, auction, usdc, feedH100: feeds[0]!, feedH200: feeds[1]!, feedA100: feeds[2]! };
+  return { authority, gpusd, registry, oracle, savings, reserve, engine, psm, auction, lens, usdc, feedH100: feeds[0]!, feedH200: feeds[1]!, feedA100: feeds[2]! };
 }
 
 export const GpuCredit = buildModule("GpuCredit", (m) => buildProtocol(m, m.contractAt("TestUSDC", m.getParameter<string>("usdc"), { id: "USDC" })));
