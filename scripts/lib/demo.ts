@@ -3,6 +3,7 @@
  * interest flowing to savers, instalments paid, and a saver's exit that outruns the PSM and waits in the queue.
  */
 import { formatUnits, maxUint256 } from "viem";
+import { lossWaterfall, runStressStory } from "./stress.js";
 import { DEMO_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
 import { DAY, USDC_UNIT, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
@@ -105,6 +106,7 @@ export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
   await d.psm.write.sellUsdc([120_000n * USDC_UNIT, maker.address], { account: maker });
 
   await passTime(d, 2n * DAY, log);
+  await runStressStory(d, log);
   return d;
 }
 
@@ -120,12 +122,13 @@ export async function summarize(d: DemoState): Promise<string> {
   const rows = [];
   for (const { vaultId, fleetIndex } of d.vaults) {
     const fleet = d.fleets[fleetIndex]!;
-    const [debt, health, [dueAt, principalDue, graceEndsAt], [liquidatable], [value]] = await Promise.all([
+    const [debt, health, [dueAt, principalDue, graceEndsAt], [liquidatable], [value], vault] = await Promise.all([
       d.engine.read.debtOf([vaultId]),
       d.engine.read.healthOf([vaultId]),
       d.engine.read.nextDue([vaultId]),
       d.engine.read.isLiquidatable([vaultId]),
       d.oracle.read.liquidationValue([fleet.fleetId]),
+      d.engine.read.vault([vaultId]),
     ]);
     rows.push({
       vault: `#${vaultId}`,
@@ -135,10 +138,12 @@ export async function summarize(d: DemoState): Promise<string> {
       value: formatUsd(value),
       health: formatHealth(health),
       "next due": dueAt === 0 ? "—" : `${formatDate(BigInt(dueAt))}: ${formatUsd(principalDue)} principal (grace to ${formatDate(BigInt(graceEndsAt))})`,
-      status: liquidatable ? "LIQUIDATABLE" : "ok",
+      status: vault.fleetId === 0 ? "liquidated" : liquidatable ? "LIQUIDATABLE" : "ok",
     });
   }
   lines.push(table(rows));
+  lines.push("");
+  lines.push(...(await lossWaterfall(d)));
 
   const [usdcHeld, free, depth, inflow, supply] = await Promise.all([
     d.usdc.read.balanceOf([d.psm.address]),

@@ -1,0 +1,115 @@
+/**
+ * The stress story `npm start` runs after the happy path: a fleet's utilization and throughput collapse and its vault
+ * is auctioned at a loss; a healthy vault skips an instalment and is auctioned for that cause. The keeper does the
+ * kicking and buying, exactly as `npm run keeper` would. `lossWaterfall` reads the outcome back from the chain.
+ */
+import { maxUint256 } from "viem";
+import { runOnce, type KeeperConfig } from "../keeper/keeper.js";
+import type { DemoState } from "./demo.js";
+import { formatUsd } from "./format.js";
+import { jsonLogger } from "./log.js";
+import { DAY, USDC_UNIT, publishRound, usd, type Valuation } from "./protocol.js";
+
+type Log = (line: string) => void;
+
+/** The keeper's JSON lines, shortened for the demo's narrative. */
+function keeperLog(log: Log) {
+  return jsonLogger("keeper", (line) => {
+    const { event, time: _time, level: _level, component: _component, tx: _tx, gasUsed: _gas, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    if (event === "scan" && fields.liquidatable === 0) return;
+    const details = Object.entries(fields).map(([k, v]) => `${k}=${/^\d{19,}$/.test(String(v)) ? formatUsd(BigInt(String(v))) : String(v)}`);
+    log(`    keeper ${String(event)} ${details.join(" ")}`);
+  });
+}
+
+export async function runStressStory(d: DemoState, log: Log): Promise<void> {
+  const keeper: KeeperConfig = {
+    publicClient: d.publicClient,
+    wallet: d.accounts.keeper,
+    engine: d.engine.address,
+    lens: d.lens.address,
+    auction: d.auction.address,
+    oracle: d.oracle.address,
+    bidPerValue: usd(1) * 3n / 4n,
+    log: keeperLog(log),
+  };
+  // The keeper buys fleets with GPUSD it gets at the PSM.
+  const k = d.accounts.keeper.account;
+  await d.usdc.write.mint([k.address, 1_500_000n * USDC_UNIT]);
+  await d.usdc.write.approve([d.psm.address, maxUint256], { account: k });
+  await d.psm.write.sellUsdc([1_500_000n * USDC_UNIT, k.address], { account: k });
+
+  const crashedIndex = 1;
+  const crashed = d.fleets[crashedIndex]!;
+  const values = (): Valuation[] =>
+    d.fleets.map((f, i) =>
+      i === crashedIndex
+        ? { fleetId: f.fleetId, value: (f.value * 60n) / 100n, freshGpus: f.gpuCount, throughputBps: 5_500, utilizationBps: 2_500, healthFlags: 0x4 }
+        : { fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 },
+    );
+  const step = async (seconds: bigint) => {
+    await d.networkHelpers.time.increase(seconds);
+    await publishRound(d, values());
+    for (const classId of [1, 2, 3]) await d.engine.write.accrue([classId], { account: k });
+    await d.reserve.write.distribute({ account: k });
+    return runOnce(keeper);
+  };
+
+  log("");
+  log(`Stress: fleet #${crashed.fleetId} (${crashed.name}) loses utilization (86 % → 25 %) and throughput (97 % → 55 % of reference); its value falls 40 %`);
+  await publishRound(d, values());
+  const [, unhealthy] = await d.engine.read.isLiquidatable([d.vaults[crashedIndex]!.vaultId]);
+  log(`  vault #${d.vaults[crashedIndex]!.vaultId} is ${unhealthy ? "now unhealthy" : "still healthy"}; the keeper scans and kicks, then bids 75 % of the oracle value`);
+  await runOnce(keeper);
+  for (let i = 0; i < 10 && (await d.registry.read.ownerOf([crashed.fleetId])).toLowerCase() === d.auction.address.toLowerCase(); i++) {
+    await step(DAY / 2n);
+  }
+
+  const late = d.vaults[2]!;
+  const paying = d.vaults[0]!;
+  const [, , lateGraceEnds] = await d.engine.read.nextDue([late.vaultId]);
+  const [payingDue, payingPrincipal] = await d.engine.read.nextDue([paying.vaultId]);
+  log("");
+  log(`Stress: operatorA pays vault #${paying.vaultId}'s next instalment but skips vault #${late.vaultId}'s, which stays healthy`);
+  await d.networkHelpers.time.increaseTo(BigInt(payingDue) - DAY);
+  await publishRound(d, values());
+  const owner = d.accounts.operatorA.account;
+  const payingInterest = (await d.engine.read.debtOf([paying.vaultId])) - (await d.engine.read.vault([paying.vaultId])).principal;
+  await d.engine.write.repay([paying.vaultId, payingInterest + payingPrincipal + usd(1)], { account: owner });
+  await d.networkHelpers.time.increaseTo(BigInt(lateGraceEnds) + 1n);
+  await publishRound(d, values());
+  log(`  vault #${late.vaultId}'s grace ends; the keeper kicks it for the missed payment`);
+  await runOnce(keeper);
+  for (let i = 0; i < 10 && (await d.registry.read.ownerOf([d.fleets[late.fleetIndex]!.fleetId])).toLowerCase() === d.auction.address.toLowerCase(); i++) {
+    await step(DAY / 2n);
+  }
+}
+
+/** One line per auction: why it started, what it sold for, and who bore the difference. */
+export async function lossWaterfall(d: DemoState): Promise<string[]> {
+  const [seized, kicked, taken, settled] = await Promise.all([
+    d.engine.getEvents.Seized({}, { fromBlock: 0n }),
+    d.auction.getEvents.Kicked({}, { fromBlock: 0n }),
+    d.auction.getEvents.Taken({}, { fromBlock: 0n }),
+    d.auction.getEvents.LossSettled({}, { fromBlock: 0n }),
+  ]);
+  const lines = ["Liquidations (loss waterfall)"];
+  if (kicked.length === 0) return [...lines, "  none"];
+  for (const kick of kicked) {
+    const { auctionId, vaultId, debt } = kick.args;
+    const cause = seized.find((s) => s.args.vaultId === vaultId)?.args;
+    const why = cause?.unhealthy ? "health below 1" : cause?.missedPayment ? "missed instalment" : "?";
+    const sale = taken.find((t) => t.args.auctionId === auctionId)?.args;
+    if (!sale) {
+      lines.push(`  auction #${auctionId}, vault #${vaultId} (${why}): debt ${formatUsd(debt!)}, still running`);
+      continue;
+    }
+    const loss = settled.find((s) => s.args.auctionId === auctionId)?.args;
+    const outcome = sale.shortfall! > 0n
+      ? `shortfall ${formatUsd(sale.shortfall!)}: reserve buffer covered ${formatUsd(loss?.coveredByReserve ?? 0n)}, savers absorbed ${formatUsd(loss?.absorbedBySavers ?? 0n)}, uncovered ${formatUsd(loss?.uncovered ?? 0n)}`
+      : `operator surplus ${formatUsd(sale.surplus!)}, penalty to the reserve ${formatUsd(sale.penaltyPaid!)}`;
+    lines.push(`  auction #${auctionId}, vault #${vaultId} (${why}): debt ${formatUsd(debt!)}, tab ${formatUsd(sale.tab!)}, sold for ${formatUsd(sale.price!)}; ${outcome}`);
+  }
+  lines.push(`  bad debt nothing covers: ${formatUsd(await d.auction.read.totalBadDebt())}`);
+  return lines;
+}
