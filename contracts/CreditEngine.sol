@@ -438,6 +438,36 @@ contract CreditEngine is ICreditEngine, AccessManaged {
     }
 
     /// @inheritdoc ICreditEngine
+    function liquidatableVaults(uint256 fromId, uint256 count) external view returns (uint256[] memory vaultIds) {
+        uint256 end = fromId + count;
+        if (end > uint256(_lastVaultId) + 1) end = uint256(_lastVaultId) + 1;
+        vaultIds = new uint256[](end > fromId ? end - fromId : 0);
+        uint256 found;
+        uint256 cachedClass = type(uint256).max;
+        uint256 rate;
+        ClassSlot storage c = _classes[0];
+        for (uint256 id = fromId; id < end; ++id) {
+            VaultSlot storage v = _vaults[id];
+            uint256 normDebt = v.normDebt;
+            if (normDebt == 0) continue;
+            if (v.classId != cachedClass) {
+                cachedClass = v.classId;
+                c = _classes[v.classId];
+                rate = _projectedRate(c);
+            }
+            (uint256 value,) = oracle.liquidationValue(v.fleetId);
+            if (
+                Health.compute(value, c.liquidationLtv, normDebt.rMulUp(rate)) < WAD
+                    || Amortization.isMissed(_schedule(v, c), v.principal, block.timestamp)
+            ) vaultIds[found++] = id;
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(vaultIds, found) // shrink to the ids found
+        }
+    }
+
+    /// @inheritdoc ICreditEngine
     function maxBorrow(uint256 vaultId) external view returns (uint256) {
         VaultSlot storage v = _vaults[vaultId];
         if (v.fleetId == 0) return 0;

@@ -15,17 +15,7 @@ contract VaultLens is IVaultLens {
 
     /// @inheritdoc IVaultLens
     function liquidatable(uint256 fromId, uint256 count) external view returns (uint256[] memory vaultIds) {
-        uint256 end = _end(fromId, count);
-        vaultIds = new uint256[](end > fromId ? end - fromId : 0);
-        uint256 found;
-        for (uint256 id = fromId; id < end; ++id) {
-            (bool yes,,) = engine.isLiquidatable(id);
-            if (yes) vaultIds[found++] = id;
-        }
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(vaultIds, found) // shrink to the ids found
-        }
+        return engine.liquidatableVaults(fromId, count);
     }
 
     /// @inheritdoc IVaultLens
