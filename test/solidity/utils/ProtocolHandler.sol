@@ -101,6 +101,33 @@ contract ProtocolHandler is TestBase {
         lastClock = auction.clock();
     }
 
+    /// The actions the fuzzer calls (not the ghost getters).
+    function selectors() external pure returns (bytes4[] memory s) {
+        s = new bytes4[](22);
+        s[0] = this.open.selector;
+        s[1] = this.addCollateral.selector;
+        s[2] = this.removeCollateral.selector;
+        s[3] = this.close.selector;
+        s[4] = this.borrow.selector;
+        s[5] = this.borrow.selector; // twice as likely: debt drives everything else
+        s[6] = this.repay.selector;
+        s[7] = this.accrue.selector;
+        s[8] = this.psmSell.selector;
+        s[9] = this.psmRedeem.selector;
+        s[10] = this.psmClaim.selector;
+        s[11] = this.psmCancel.selector;
+        s[12] = this.savingsDeposit.selector;
+        s[13] = this.savingsRedeem.selector;
+        s[14] = this.distribute.selector;
+        s[15] = this.oracleMove.selector;
+        s[16] = this.oracleMove.selector;
+        s[17] = this.warp.selector;
+        s[18] = this.kick.selector;
+        s[19] = this.redo.selector;
+        s[20] = this.take.selector;
+        s[21] = this.togglePause.selector;
+    }
+
     // ---------------------------------------------------------------- bookkeeping
 
     modifier tracked() {
@@ -238,8 +265,19 @@ contract ProtocolHandler is TestBase {
     }
 
     function borrow(uint256 vaultSeed, uint256 amount) external tracked {
-        (uint256 id, ICreditEngine.Vault memory v) = _vault(vaultSeed);
+        (uint256 id, ICreditEngine.Vault memory v) = _vaultWhere(vaultSeed, true);
         _borrow(id, v, amount);
+    }
+
+    /// The first vault from a random starting point holding a fleet (`pledged`) or with debt (otherwise).
+    function _vaultWhere(uint256 seed, bool pledged) internal view returns (uint256, ICreditEngine.Vault memory v) {
+        uint256 last = engine.lastVaultId();
+        for (uint256 i; i < last; ++i) {
+            uint256 id = (seed % last + i) % last + 1;
+            v = engine.vault(id);
+            if (pledged ? v.fleetId != 0 : v.normDebt != 0) return (id, v);
+        }
+        return (0, v);
     }
 
     function _borrow(uint256 id, ICreditEngine.Vault memory v, uint256 amount) internal othersStayHealthy(id) {
@@ -260,7 +298,7 @@ contract ProtocolHandler is TestBase {
 
     /// Anyone may repay; the payer is funded by minting, counted in `minted`.
     function repay(uint256 vaultSeed, uint256 payerSeed, uint256 amount, bool full) external tracked {
-        (uint256 id, ICreditEngine.Vault memory v) = _vault(vaultSeed);
+        (uint256 id, ICreditEngine.Vault memory v) = _vaultWhere(vaultSeed, false);
         _repay(id, v, payerSeed, amount, full);
     }
 
@@ -394,9 +432,14 @@ contract ProtocolHandler is TestBase {
 
     // ---------------------------------------------------------------- liquidation
 
+    /// Kicks the first liquidatable vault from a random starting point, so that kicks happen whenever any can.
     function kick(uint256 vaultSeed) external tracked {
-        (uint256 id,) = _vault(vaultSeed);
-        _kick(id);
+        uint256 last = engine.lastVaultId();
+        for (uint256 i; i < last; ++i) {
+            uint256 id = (vaultSeed % last + i) % last + 1;
+            (bool liquidatable,,) = engine.isLiquidatable(id);
+            if (liquidatable) return _kick(id);
+        }
     }
 
     function _kick(uint256 id) internal othersStayHealthy(id) {
@@ -410,12 +453,8 @@ contract ProtocolHandler is TestBase {
     }
 
     function redo(uint256 auctionSeed) external tracked othersStayHealthy(0) {
-        uint256 last = auction.lastAuctionId();
-        if (last == 0 || auction.paused()) return;
-        uint256 id = bound(auctionSeed, 1, last);
-        if (auction.auction(id).tab == 0) return;
-        (bool needsReset,,) = auction.status(id);
-        if (!needsReset) return;
+        uint256 id = _liveAuction(auctionSeed, true);
+        if (id == 0) return;
         uint256 impaired = savings.totalImpaired();
         auction.redo(id, KEEPER);
         if (savings.totalImpaired() > impaired) _loss = true;
@@ -424,11 +463,21 @@ contract ProtocolHandler is TestBase {
 
     /// The buyer is funded by minting exactly the price; the fleet goes to a random actor, who may pledge it again.
     function take(uint256 auctionSeed, uint256 receiverSeed) external tracked othersStayHealthy(0) {
+        uint256 id = _liveAuction(auctionSeed, false);
+        if (id != 0) _take(id, actors[receiverSeed % actors.length]);
+    }
+
+    /// The first live auction from a random starting point that needs (or does not need) a reset.
+    function _liveAuction(uint256 seed, bool needingReset) internal view returns (uint256) {
         uint256 last = auction.lastAuctionId();
-        if (last == 0 || auction.paused()) return;
-        uint256 id = bound(auctionSeed, 1, last);
-        if (auction.auction(id).tab == 0) return;
-        _take(id, actors[receiverSeed % actors.length]);
+        if (auction.paused()) return 0;
+        for (uint256 i; i < last; ++i) {
+            uint256 id = (seed % last + i) % last + 1;
+            if (auction.auction(id).tab == 0) continue;
+            (bool needsReset,,) = auction.status(id);
+            if (needsReset == needingReset) return id;
+        }
+        return 0;
     }
 
     function _take(uint256 id, address receiver) internal {
