@@ -97,6 +97,15 @@ contract ProtocolHandler is TestBase {
         _publish(values);
         vm.warp(block.timestamp + 1 hours);
         _publish(values);
+        // Every fleet starts pledged with debt between 40 % and 65 % of its value, so that crashes, missed payments
+        // and auctions are reachable within a shallow run; the vaults' lifecycle actions still open and close others.
+        for (uint256 i; i < fleets_.length; ++i) {
+            address owner = registry.ownerOf(fleets_[i]);
+            vm.startPrank(owner);
+            uint256 id = engine.open(fleets_[i]);
+            engine.borrow(id, 22_000e18 * GPUS * (40 + 5 * i) / 100, owner);
+            vm.stopPrank();
+        }
         lastRate = engine.classState(CLASS).rate;
         lastClock = auction.clock();
     }
