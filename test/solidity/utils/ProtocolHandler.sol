@@ -257,12 +257,20 @@ contract ProtocolHandler is TestBase {
         }
     }
 
-    function removeCollateral(uint256 vaultSeed) external tracked othersStayHealthy(0) {
-        (uint256 id, ICreditEngine.Vault memory v) = _vault(vaultSeed);
-        if (v.owner == address(0) || v.fleetId == 0 || v.normDebt != 0) return;
+    /// Also tried on vaults with debt, where the engine must refuse it.
+    function removeCollateral(uint256 vaultSeed) external tracked {
+        (uint256 id, ICreditEngine.Vault memory v) = _vaultWhere(vaultSeed, true);
+        _removeCollateral(id, v);
+    }
+
+    function _removeCollateral(uint256 id, ICreditEngine.Vault memory v) internal othersStayHealthy(id) {
+        if (v.owner == address(0) || v.fleetId == 0) return;
         vm.prank(v.owner);
-        engine.removeCollateral(id, v.owner);
-        count["removeCollateral"]++;
+        try engine.removeCollateral(id, v.owner) {
+            count["removeCollateral"]++;
+        } catch {
+            count["removeCollateralRefused"]++;
+        }
     }
 
     function close(uint256 vaultSeed) external tracked othersStayHealthy(0) {
