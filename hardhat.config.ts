@@ -25,7 +25,13 @@ export default defineConfig({
   },
   paths: { sources: "./contracts", tests: { mocha: "./test", solidity: "./test" } },
   test: {
-    solidity: { fuzz: { runs: 256 } },
+    solidity: {
+      profiles: {
+        default: { fuzz: { runs: 256 } },
+        // `npm run test:long`: the invariant suite at 5,000 runs (inline `long.invariant.runs` directives).
+        long: { fuzz: { runs: 256 }, invariant: { runs: 5_000, depth: 50 } },
+      },
+    },
   },
   networks: {
     // Cancun rules in-process and for the local node, so gas figures compare with the published anchors.
