@@ -15,14 +15,7 @@ contract CreditEngineFuzzTest is ProtocolFixture {
 
     function setUp() public {
         _deployProtocol();
-        fleetId = _onboard(OPERATOR, 64);
-        _publish(fleetId, FLEET_VALUE);
-        vm.warp(block.timestamp + 1 hours);
-        _publish(fleetId, FLEET_VALUE);
-        vm.startPrank(OPERATOR);
-        registry.approve(address(engine), fleetId);
-        vaultId = engine.open(fleetId);
-        vm.stopPrank();
+        (fleetId, vaultId) = _openValuedVault(OPERATOR, 64, FLEET_VALUE);
     }
 
     /// Minted GPUSD never exceeds what vaults owe, debt never falls below principal, ceilings track principal exactly,
@@ -101,13 +94,8 @@ contract CreditEngineFuzzTest is ProtocolFixture {
             })
         );
         address whale = address(0x3A1E);
-        uint256 whaleFleet = _onboard(whale, 60_000);
-        _publish(whaleFleet, 60_000 * 99_000e18);
-        vm.warp(block.timestamp + 1 hours);
-        _publish(whaleFleet, 60_000 * 99_000e18);
+        (, uint256 whaleVault) = _openValuedVault(whale, 60_000, 60_000 * 99_000e18);
         vm.startPrank(whale);
-        registry.approve(address(engine), whaleFleet);
-        uint256 whaleVault = engine.open(whaleFleet);
         engine.borrow(whaleVault, 5_000_000_000e18, whale);
         vm.warp(block.timestamp + 90 days);
         engine.repay(whaleVault, 1_000e18);

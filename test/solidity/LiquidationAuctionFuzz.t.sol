@@ -16,13 +16,8 @@ contract LiquidationAuctionFuzzTest is ProtocolFixture {
 
     function setUp() public {
         _deployProtocol();
-        fleetId = _onboard(OPERATOR, 64);
-        _publish(fleetId, FLEET_VALUE);
-        vm.warp(block.timestamp + 1 hours);
-        _publish(fleetId, FLEET_VALUE);
+        (fleetId, vaultId) = _openValuedVault(OPERATOR, 64, FLEET_VALUE);
         vm.startPrank(OPERATOR);
-        registry.approve(address(engine), fleetId);
-        vaultId = engine.open(fleetId);
         engine.borrow(vaultId, 900_000e18, OPERATOR);
         vm.stopPrank();
     }

@@ -142,6 +142,22 @@ abstract contract ProtocolFixture is TestBase {
         );
     }
 
+    /// @dev Onboards a fleet for `operator`, values it past the oracle's increase delay so it is borrowable, and locks
+    /// it in a new vault.
+    function _openValuedVault(address operator, uint32 gpuCount, uint256 value)
+        internal
+        returns (uint256 fleetId, uint256 vaultId)
+    {
+        fleetId = _onboard(operator, gpuCount);
+        _publish(fleetId, value);
+        vm.warp(block.timestamp + oracle.params().increaseDelay);
+        _publish(fleetId, value);
+        vm.startPrank(operator);
+        registry.approve(address(engine), fleetId);
+        vaultId = engine.open(fleetId);
+        vm.stopPrank();
+    }
+
     /// @dev Signs and submits a round valuing one fleet, signatures sorted by signer address.
     function _publish(uint256 fleetId, uint256 value) internal {
         IFleetOracle.FleetValue[] memory fleets = new IFleetOracle.FleetValue[](1);
