@@ -61,21 +61,28 @@ async function main() {
   // Vault ids equal fleet ids here: the factory opened them in order on a fresh chain.
   const expected = fleetIds.filter(crashed);
   const client = createPublicClient({ transport: http(rpcUrl) });
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const t0 = performance.now();
-    const found = await findLiquidatable(client, lens.address, p.engine.address);
-    times.push(performance.now() - t0);
-    if (found.length !== expected.length || found.some((id, i) => id !== expected[i])) {
-      throw new Error(`scan found ${found.length} vaults, expected ${expected.length}: the lens or the engine disagrees with the scenario`);
+  // The node executes one call at a time, so page size and pages in flight trade round trips against queueing.
+  let best: { median: number; pageSize: number; concurrency: number } | undefined;
+  for (const [pageSize, concurrency] of [[1_000, 4], [500, 4], [250, 4], [250, 8], [100, 8]] as const) {
+    const times: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const t0 = performance.now();
+      const found = await findLiquidatable(client, lens.address, p.engine.address, { pageSize, concurrency });
+      times.push(performance.now() - t0);
+      if (found.length !== expected.length || found.some((id, i) => id !== expected[i])) {
+        throw new Error(`scan found ${found.length} vaults, expected ${expected.length}: the lens or the engine disagrees with the scenario`);
+      }
     }
+    times.sort((a, b) => a - b);
+    const median = Math.round(times[Math.floor(RUNS / 2)]!);
+    console.log(`pages of ${pageSize}, ${concurrency} in flight: median ${median} ms over ${RUNS} runs (${times.map((t) => t.toFixed(0)).join(", ")})`);
+    if (!best || median < best.median) best = { median, pageSize, concurrency };
   }
-  times.sort((a, b) => a - b);
-  const median = Math.round(times[Math.floor(RUNS / 2)]!);
-  console.log(`scan of ${VAULTS} vaults, ${expected.length} liquidatable: median ${median} ms over ${RUNS} runs (${times.map((t) => t.toFixed(0)).join(", ")})  target ≤ 2000  ${median <= 2000 ? "ok" : "OVER"}`);
+  const { median, pageSize, concurrency } = best!;
+  console.log(`scan of ${VAULTS} vaults, ${expected.length} liquidatable: best median ${median} ms (pages of ${pageSize}, ${concurrency} in flight)  target ≤ 2000  ${median <= 2000 ? "ok" : "OVER"}`);
 
   mkdirSync(fileURLToPath(new URL("../../bench", import.meta.url)), { recursive: true });
-  writeFileSync(fileURLToPath(new URL("../../bench/keeper.json", import.meta.url)), JSON.stringify({ scan10kVaultsMs: median }, null, 2) + "\n");
+  writeFileSync(fileURLToPath(new URL("../../bench/keeper.json", import.meta.url)), JSON.stringify({ scan10kVaultsMs: median, pageSize, concurrency }, null, 2) + "\n");
   console.log("wrote bench/keeper.json");
   await connection.close();
   await server.close();
