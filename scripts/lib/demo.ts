@@ -6,7 +6,7 @@ import { formatUnits, maxUint256 } from "viem";
 import { lossWaterfall, runStressStory } from "./stress.js";
 import { DEMO_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
-import { DAY, USDC_UNIT, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
+import { DAY, USDC_UNIT, advance, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
 import { aprToApy, formatDate, formatHealth, formatPct, formatUsd, formatUsdc } from "./format.js";
 
 export type DemoState = Protocol & {
@@ -17,16 +17,15 @@ export type DemoState = Protocol & {
 
 type Log = (line: string) => void;
 
-/** Publishes a round carrying every fleet's current demo value. */
+/** Every fleet at its current demo value. */
+const demoValues = (d: DemoState) => d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 }));
+
 async function revalue(d: DemoState) {
-  await publishRound(d, d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 })));
+  await publishRound(d, demoValues(d));
 }
 
 async function passTime(d: DemoState, seconds: bigint, log: Log) {
-  await d.networkHelpers.time.increase(seconds);
-  await revalue(d);
-  for (const c of GPU_CLASSES) await d.engine.write.accrue([c.classId], { account: d.accounts.keeper.account });
-  await d.reserve.write.distribute({ account: d.accounts.keeper.account });
+  await advance(d, seconds, demoValues(d));
   log(`  … ${seconds / DAY} days pass: oracle round #${await d.oracle.read.latestRoundId()}, interest accrued and distributed`);
 }
 

@@ -8,6 +8,7 @@ import { encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex 
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { NetworkConnection } from "hardhat/types/network";
 import { GpuCreditLocal } from "../../ignition/modules/GpuCredit.js";
+import { GPU_CLASSES } from "./protocolConfig.js";
 import { ROLE_DELAYS, type RoleName } from "./governance.js";
 import { oracleDomain, signRound, sortSignatures } from "../../oracle/src/eip712.js";
 
@@ -129,4 +130,16 @@ export async function asRole(p: Protocol, role: HumanRole, target: { address: Ad
   await p.authority.write.schedule([target.address, data, 0], { account: holder.account });
   await p.networkHelpers.time.increase(ROLE_DELAYS[role]);
   return p.authority.write.execute([target.address, data], { account: holder.account });
+}
+
+/**
+ * Lets time pass the way a live deployment would see it: the oracle publishes a fresh round, and the keeper accrues
+ * every class (minting the interest owed to the Reserve) and has the Reserve pass savers their share.
+ */
+export async function advance(p: Protocol, seconds: bigint, valuations: readonly Valuation[]) {
+  const keeper = p.accounts.keeper.account;
+  await p.networkHelpers.time.increase(seconds);
+  await publishRound(p, valuations);
+  for (const c of GPU_CLASSES) await p.engine.write.accrue([c.classId], { account: keeper });
+  await p.reserve.write.distribute({ account: keeper });
 }

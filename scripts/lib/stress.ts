@@ -8,7 +8,7 @@ import { runOnce, type KeeperConfig } from "../keeper/keeper.js";
 import type { DemoState } from "./demo.js";
 import { formatUsd } from "./format.js";
 import { jsonLogger } from "./log.js";
-import { DAY, USDC_UNIT, publishRound, usd, type Valuation } from "./protocol.js";
+import { DAY, USDC_UNIT, advance, publishRound, usd, type Valuation } from "./protocol.js";
 
 type Log = (line: string) => void;
 
@@ -48,10 +48,7 @@ export async function runStressStory(d: DemoState, log: Log): Promise<void> {
         : { fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 },
     );
   const step = async (seconds: bigint) => {
-    await d.networkHelpers.time.increase(seconds);
-    await publishRound(d, values());
-    for (const classId of [1, 2, 3]) await d.engine.write.accrue([classId], { account: k });
-    await d.reserve.write.distribute({ account: k });
+    await advance(d, seconds, values());
     return runOnce(keeper);
   };
 
