@@ -11,6 +11,7 @@ const SUITES: Suite[] = [
   { name: "typecheck", command: ["tsc", "--noEmit", "-p", "tsconfig.json"], counts: false },
   { name: "contracts", command: ["hardhat", "test", "mocha"], counts: true },
   { name: "solidity", command: ["hardhat", "test", "solidity"], counts: true },
+  { name: "oracle", command: ["npm", "test", "--silent", "-w", "oracle"], counts: true },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {
