@@ -337,12 +337,3 @@ describe("class index", () => {
     assert.equal(classIndex(1, [value({ observations: [] })]), undefined);
   });
 });
-
-describe("valuation speed", () => {
-  it("values 10,000 GPU reports (100 fleets × 100 GPUs) in well under a second", async () => {
-    const { benchValuation } = await import("../src/valuation/bench.js");
-    const result = benchValuation(H100, { runs: 3 });
-    assert.equal(result.reports, 10_000);
-    assert.ok(result.firstMs < 1000 && result.medianMs < 1000, JSON.stringify(result));
-  });
-});
