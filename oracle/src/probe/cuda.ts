@@ -105,7 +105,7 @@ export async function openCuda(env: NodeJS.ProcessEnv = process.env): Promise<Cu
 
   const describe = (fn: Fn, code: number) => {
     const out = pointerOut();
-    return fn(code, out) === 0 ? String(koffi.decode(out.readBigUInt64LE(), "const char *")) : "unknown";
+    return fn(code, out) === 0 ? String(koffi.decode(out, "const char *")) : "unknown";
   };
   const check = (call: string, code: unknown) => {
     if (code === 0) return;

@@ -106,12 +106,15 @@ async function domain(values: Values): Promise<OracleDomain> {
   throw new UsageError("the EIP-712 domain is missing: pass --chain-id N --oracle ADDRESS (the FleetOracle contract), or --node URL");
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const progress = createProgress();
+type Output = { isTTY?: boolean; columns?: number; write(text: string): unknown };
+
+/** `stdout` receives the submission when there is no --out; `stderr` progress, the summary and errors. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
+  const progress = createProgress(stderr);
   try {
     const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
     if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
+      stdout.write(`${USAGE}\n`);
       return 0;
     }
     if (!values.fleet || !/^\d+$/.test(values.fleet)) throw new UsageError(`--fleet ${values.fleet ?? "(missing)"} must be the decimal fleet id`);
@@ -153,7 +156,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
     const json = stringify(submission, 2);
     if (values.out) writeFileSync(values.out, `${json}\n`);
-    else process.stdout.write(`${json}\n`);
+    else stdout.write(`${json}\n`);
     if (values.node) {
       const answer = await postSubmission(values.node, submission);
       progress.log(`${values.node}/reports accepted the report: ${JSON.stringify(answer)}`);
@@ -163,7 +166,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const message = (error as Error).message;
     progress.log(`error: ${message}`);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`\n${USAGE}\n`);
+      stderr.write(`\n${USAGE}\n`);
       return 2;
     }
     return 1;
