@@ -99,9 +99,14 @@ function readSamples(cuda: Cuda, challenge: Challenge, d: DevicePtr): number[] {
 export function runGemm(cuda: Cuda, lt: CublasLt, challenge: Challenge, options: GemmOptions, progress: Progress): GemmResult {
   const { m, n, k } = challenge;
   const workspaceBytes = options.workspaceBytes ?? 32 << 20;
-  const [a, b, d, workspace] = [2 * m * k, 2 * k * n, 2 * m * n, workspaceBytes].map((bytes) => cuda.alloc(bytes)) as [DevicePtr, DevicePtr, DevicePtr, DevicePtr];
+  const allocated: DevicePtr[] = [];
+  const alloc = (bytes: number) => {
+    allocated.push(cuda.alloc(bytes));
+    return allocated.at(-1)!;
+  };
   let plan: GemmPlan | undefined;
   try {
+    const [a, b, d, workspace] = [2 * m * k, 2 * k * n, 2 * m * n, workspaceBytes].map(alloc) as [DevicePtr, DevicePtr, DevicePtr, DevicePtr];
     progress.phase("generating and uploading the challenge inputs", m * k + k * n, "elements");
     upload(cuda, challenge, "A", a, m * k, progress, 0);
     upload(cuda, challenge, "B", b, k * n, progress, m * k);
@@ -127,7 +132,7 @@ export function runGemm(cuda: Cuda, lt: CublasLt, challenge: Challenge, options:
     return { iterations, seconds, tflops, samples: readSamples(cuda, challenge, d), algorithm: best.algorithm, algorithms: gemm.algorithms };
   } finally {
     plan?.destroy();
-    for (const ptr of [a, b, d, workspace]) cuda.free(ptr);
+    for (const ptr of allocated) cuda.free(ptr);
   }
 }
 
@@ -137,9 +142,11 @@ export type CopyOptions = { bytes: number; seconds: number; iterations?: number 
 export function runCopy(cuda: Cuda, options: CopyOptions, progress: Progress): CopyResult {
   const { bytes } = options;
   const src = cuda.alloc(bytes);
-  const dst = cuda.alloc(bytes);
+  let dst: DevicePtr | undefined;
   try {
-    const copy = () => cuda.copyOnDevice(dst, src, bytes);
+    dst = cuda.alloc(bytes);
+    const target = dst;
+    const copy = () => cuda.copyOnDevice(target, src, bytes);
     timeLaunches(cuda, copy, 1);
     const ms = timeLaunches(cuda, copy, TRIAL_LAUNCHES) / TRIAL_LAUNCHES;
     const iterations = options.iterations ?? Math.max(MIN_ITERATIONS, Math.ceil((options.seconds * 1000) / ms));
@@ -150,6 +157,6 @@ export function runCopy(cuda: Cuda, options: CopyOptions, progress: Progress): C
     return { bytes, iterations, seconds, gbps };
   } finally {
     cuda.free(src);
-    cuda.free(dst);
+    if (dst !== undefined) cuda.free(dst);
   }
 }

@@ -6,7 +6,7 @@
 import type { Challenge } from "../challenge.js";
 import type { ProbeDetails } from "../report.js";
 import { runCopy, runGemm } from "./benchmark.js";
-import { openCublasLt } from "./cublaslt.js";
+import { openCublasLt, type CublasLt } from "./cublaslt.js";
 import { openCuda } from "./cuda.js";
 import { healthFlags } from "./flags.js";
 import { CLOCK_EVENT_REASONS, openNvml, reasonNames, type PcieLink } from "./nvml.js";
@@ -45,14 +45,18 @@ export async function measureLive(challenge: Challenge, options: LiveOptions, pr
     const eccUncorrected = device.eccUncorrected();
     const retirement = device.memoryRetirement();
 
-    const window = sampleWindow(device, options.windowSeconds, progress);
-    if (window.gpmUnavailable) progress.log(`SM activity unavailable, using the utilization rate: ${window.gpmUnavailable}`);
-
+    // CUDA and cuBLASLt load before the window, so a host missing either fails at once rather than after it.
     const cuda = await openCuda(env);
-    const lt = await openCublasLt(env);
-    progress.log(`CUDA ${cuda.path}, cuBLASLt ${lt.path} (version ${lt.version})`);
-    cuda.open(identity.pciBusId, identity.uuid);
+    let lt: CublasLt | undefined;
     try {
+      cuda.open(identity.pciBusId, identity.uuid);
+      // cuBLASLt attaches to the context that is current when its handle is created.
+      lt = await openCublasLt(env);
+      progress.log(`CUDA ${cuda.path}, cuBLASLt ${lt.path} (version ${lt.version})`);
+
+      // An idle context launches nothing, so holding it open does not move the utilization readings.
+      const window = sampleWindow(device, options.windowSeconds, progress);
+      if (window.gpmUnavailable) progress.log(`SM activity unavailable, using the utilization rate: ${window.gpmUnavailable}`);
       let loadReasons = 0n;
       let link = device.pcie();
       const underLoad = () => {
@@ -79,7 +83,7 @@ export async function measureLive(challenge: Challenge, options: LiveOptions, pr
       };
       return { details, samples: gemm.samples, healthFlags: healthFlags(details, { retiredPagesPending: retirement.retiredPagesPending }), replay: false };
     } finally {
-      lt.close();
+      lt?.close();
       cuda.close();
     }
   } finally {
