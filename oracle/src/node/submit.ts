@@ -11,6 +11,7 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
   encodeFunctionData,
   keccak256,
   type Address,
@@ -47,8 +48,18 @@ export function revertOf(error: unknown): { name: string; text: string } | null 
   if (!(error instanceof BaseError)) return null;
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (!(revert instanceof ContractFunctionRevertedError)) return null;
-  const name = revert.data?.errorName ?? revert.reason ?? "unknown revert";
-  const args = (revert.data?.args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
+  // A call through one contract can revert with another's error (the engine bubbles FleetOracle's): decode it with
+  // every protocol error when the called contract's ABI did not know it.
+  let data: { errorName: string; args?: readonly unknown[] } | undefined = revert.data;
+  if (!data && revert.raw) {
+    try {
+      data = decodeErrorResult({ abi: allErrorsAbi, data: revert.raw });
+    } catch {
+      data = undefined;
+    }
+  }
+  const name = data?.errorName ?? revert.reason ?? "unknown revert";
+  const args = (data?.args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
   return { name, text: `${name}(${args})` };
 }
 
