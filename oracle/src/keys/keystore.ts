@@ -41,6 +41,11 @@ function deriveKey(password: string, crypto: KeystoreV3["crypto"]): Buffer {
   const pw = Buffer.from(password.normalize("NFKC"), "utf8");
   if (crypto.kdf === "scrypt") {
     const { n, r, p, dklen, salt } = crypto.kdfparams;
+    // RFC 7914 requires N < 2^(16·r); OpenSSL enforces it (and reports "memory limit exceeded"). The spec's own
+    // r = 1, N = 2^18 example breaks it; geth's real files (r = 8) do not.
+    if (n >= 2 ** (16 * r)) {
+      throw new KeystoreError(`keystore crypto.kdfparams n ${n} is not below 2^(16·r) = 2^${16 * r} (RFC 7914); re-encrypt the key with r = 8`);
+    }
     // node refuses scrypt above 32 MiB unless told; 128·N·r·p bytes is what the parameters need, plus headroom.
     return scryptSync(pw, unhex(salt), dklen, { N: n, r, p, maxmem: 256 * n * r * p + 1024 * 1024 });
   }

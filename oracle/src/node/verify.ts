@@ -10,14 +10,14 @@
  *
  * Checks run cheapest first, the GEMM recompute (about 2.5 ms at k = 8192) last, so junk costs little.
  */
-import { getAddress, isAddress, isHex, keccak256, recoverAddress, toBytes, type Address, type Hex } from "viem";
+import { getAddress, hashMessage, isAddress, isHex, keccak256, toBytes, type Address, type Hex } from "viem";
 import { checkSamples, SAMPLE_COUNT, sampleDigest } from "../challenge.js";
 import { hashGpuReport, type GpuReport, type OracleDomain } from "../eip712.js";
 import { ticketNonce, type NonceTicket, type ProbeSubmission } from "../report.js";
 import type { ChainView } from "./chain.js";
 import { verifyMerkleProof } from "./merkle.js";
 import { rejection, type Rejection } from "./rejections.js";
-import { ticketSigner } from "./tickets.js";
+import { createSignatureCheck, type SignatureCheck } from "./signatures.js";
 
 /** Spec peaks of a GPU class: a measurement above them is not a faster GPU, it is a false report. */
 export type ClassPeak = { peakTflops: number; peakBandwidthGBps: number };
@@ -47,7 +47,11 @@ export type VerifyContext = {
   classPeak: (classId: number) => ClassPeak | undefined;
   isNonceUsed: (nonce: Hex) => boolean;
   now: number; // [unix s]
+  /** Defaults to one process-wide check, whose cache holds only registered keys. */
+  signedBy?: SignatureCheck;
 };
+
+const sharedSignatureCheck = createSignatureCheck();
 
 /** What the node keeps of an accepted report: the valuation model's GpuObservation plus where it came from. */
 export type AcceptedReport = {
@@ -111,6 +115,7 @@ export async function verifySubmission(s: ProbeSubmission, ctx: VerifyContext): 
   const shape = shapeProblem(s);
   if (shape) return fail(shape);
   const { ticket, report, limits } = { ...s, limits: ctx.limits };
+  const signedBy = ctx.signedBy ?? sharedSignatureCheck;
 
   // The ticket: its own fields, its age, and whether this node has seen its nonce.
   const expectedNonce = ticketNonce(ticket);
@@ -146,25 +151,24 @@ export async function verifySubmission(s: ProbeSubmission, ctx: VerifyContext): 
     return fail(rejection("stale-observation", "report.observedAt", report.observedAt, `precedes its ticket (issued at ${ticket.issuedAt})`, "measure after fetching the ticket, with the host clock in sync"));
   }
 
-  // Who issued the challenge and who signed the report.
-  const issuer = await ticketSigner(ticket).catch(() => null);
-  if (issuer === null || getAddress(issuer) !== getAddress(ticket.issuer)) {
-    return fail(rejection("bad-ticket-signature", "ticket.signature", ticket.signature, `recovers to ${issuer ?? "nothing"}, not the issuer ${ticket.issuer}`, "send the ticket exactly as the node issued it"));
-  }
+  // Who issued the challenge, and who signed the report. Registration is read first so that only registered keys
+  // reach the signature cache (signatures.ts).
   if (!(await ctx.chain.isOracleSigner(ticket.issuer))) {
     return fail(rejection("unknown-nonce-issuer", "ticket.issuer", ticket.issuer, "is not a registered FleetOracle signer", "fetch the ticket from one of the protocol's oracle nodes"));
   }
-  const signer = await recoverAddress({ hash: hashGpuReport(ctx.domain, report), signature: s.signature }).catch(() => null);
-  if (signer === null || getAddress(signer) !== getAddress(s.signer)) {
-    return fail(rejection("bad-signature", "signature", s.signature, `recovers to ${signer ?? "nothing"}, not the claimed host key ${s.signer}`, "sign the report with the host key under the FleetOracle EIP-712 domain of this chain"));
+  if (!(await signedBy(hashMessage({ raw: expectedNonce }), ticket.signature, ticket.issuer))) {
+    return fail(rejection("bad-ticket-signature", "ticket.signature", ticket.signature, `is not the issuer ${ticket.issuer}'s signature of the nonce`, "send the ticket exactly as the node issued it"));
   }
-
-  // The fleet: the host key and the GPU must both belong to it.
   const fleet = await ctx.chain.fleet(report.fleetId);
   if (!fleet) return fail(rejection("unknown-fleet", "report.fleetId", report.fleetId, "is not an onboarded fleet in FleetRegistry", "report for a fleet id the registry lists"));
-  if (!(await ctx.chain.isHostSigner(report.fleetId, signer))) {
-    return fail(rejection("host-not-registered", "signer", signer, `is not a host key of fleet ${report.fleetId}`, "have the underwriter call FleetRegistry.setHostSigner, or sign with the fleet's registered key"));
+  if (!(await ctx.chain.isHostSigner(report.fleetId, s.signer))) {
+    return fail(rejection("host-not-registered", "signer", s.signer, `is not a host key of fleet ${report.fleetId}`, "have the underwriter call FleetRegistry.setHostSigner, or sign with the fleet's registered key"));
   }
+  if (!(await signedBy(hashGpuReport(ctx.domain, report), s.signature, s.signer))) {
+    return fail(rejection("bad-signature", "signature", s.signature, `is not host key ${s.signer}'s EIP-712 signature of this report`, "sign the report with the host key under the FleetOracle EIP-712 domain of this chain"));
+  }
+
+  // The GPU must belong to the fleet.
   const uuid = s.details.identity.uuid;
   if (!GPU_UUID.test(uuid) || keccak256(toBytes(uuid)) !== report.gpuUuidHash.toLowerCase()) {
     return fail(rejection("uuid-mismatch", "details.identity.uuid", uuid, `is not a GPU UUID hashing to report.gpuUuidHash ${report.gpuUuidHash}`, "send the UUID NVML reports for this GPU"));
@@ -206,7 +210,7 @@ export async function verifySubmission(s: ProbeSubmission, ctx: VerifyContext): 
       classId: fleet.classId,
       gpuUuidHash: report.gpuUuidHash,
       nonce: expectedNonce,
-      signer: getAddress(signer),
+      signer: getAddress(s.signer),
       observedAt: report.observedAt,
       tflops,
       bandwidthGBps: report.bandwidthGBps,
