@@ -62,7 +62,8 @@ export class Follower {
     private readonly state: EntityState,
     private readonly store: PgStore,
   ) {
-    this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 0 }) }) as PublicClient;
+    // cacheTime 0: viem otherwise serves eth_blockNumber from a 4 s cache and polls would miss fresh blocks.
+    this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 0 }), cacheTime: 0 }) as PublicClient;
   }
 
   async init(): Promise<void> {
