@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import type { PublicClient } from "viem";
 import { sampleDigest } from "../src/challenge.js";
 import { stringify, type ProbeSubmission } from "../src/report.js";
@@ -15,6 +16,7 @@ import type { RejectionCode } from "../src/node/rejections.js";
 import { serveNode } from "../src/node/server.js";
 import { issueTicket } from "../src/node/tickets.js";
 import type { NodeValuation } from "../src/node/valuation.js";
+import type { VerifyLimits } from "../src/node/verify.js";
 import {
   buildSubmission,
   cpuSamples,
@@ -31,12 +33,12 @@ import {
 } from "./nodeFixture.js";
 
 describe("forged reports: each rejected with its reason, leaving no state behind", function () {
-  let connection: Awaited<ReturnType<typeof network.connect>>;
+  let connection: NetworkConnection;
   let fleet: TestFleet;
   let core: NodeCore;
   let lines: Record<string, unknown>[];
   let now: () => Promise<number>;
-  let makeCore: (valuation?: NodeValuation, limits?: Partial<typeof TEST_LIMITS>) => NodeCore;
+  let makeCore: (valuation?: NodeValuation, limits?: Partial<VerifyLimits>) => NodeCore;
 
   before(async function () {
     connection = await network.connect();

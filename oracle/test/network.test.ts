@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import { createPublicClient, http, parseEther, type Hex, type PublicClient, type Transport } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signRound, sortSignatures, type Round } from "../src/eip712.js";
@@ -34,7 +35,7 @@ function tenTimes(honest: NodeValuation): NodeValuation {
 describe("oracle network: 4 nodes, quorum 3, on a local Hardhat node", function () {
   this.timeout(180_000);
   let server: Awaited<ReturnType<typeof network.createServer>>;
-  let connection: Awaited<ReturnType<typeof network.create>>;
+  let connection: NetworkConnection;
   let rpcUrl: string;
   let p: Protocol;
   let net: OracleNetwork;
