@@ -79,9 +79,13 @@ export function eventId(event: ethereum.Event): Bytes {
   return event.transaction.hash.concatI32(event.logIndex.toI32());
 }
 
-/** A unique Int8 for a timeseries point. graph-node assigns its own; a host that does not still gets unique ids. */
+/**
+ * A unique Int8 for a timeseries point: graph-node assigns its own ids and block timestamps to data points, but a host
+ * that does not still gets ids unique per (block, log, series). Class points add the class id to the series, because a
+ * round's last valuation writes one per class.
+ */
 export function pointId(event: ethereum.Event, series: i32): i64 {
-  return (event.block.number.toI64() << 24) | (event.logIndex.toI64() << 4) | (series as i64);
+  return (event.block.number.toI64() << 24) | (event.logIndex.toI64() << 8) | ((series & 0xff) as i64);
 }
 
 export function json(keys: string[], values: string[]): string {
@@ -339,7 +343,7 @@ export class Flows {
 }
 
 export function writeClassPoint(event: ethereum.Event, cls: CollateralClass, flows: Flows): void {
-  let point = new ClassPoint(pointId(event, 1));
+  let point = new ClassPoint(pointId(event, 16 + cls.classId));
   point.timestamp = event.block.timestamp.toI64() * 1000000;
   point.collateralClass = cls.id;
   point.totalBorrowBalanceUSD = cls.totalBorrowBalanceUSD;

@@ -89,6 +89,7 @@ export function handleFleetValued(event: FleetValued): void {
   v.healthFlags = event.params.healthFlags;
   v.freshGpus = event.params.freshGpus.toI32();
   v.gpuCount = fleet.gpuCount;
+  v.missingGpus = fleet.gpuCount > v.freshGpus ? fleet.gpuCount - v.freshGpus : 0;
   let clamp = fleet.pendingClampReported;
   v.clamped = clamp !== null;
   if (clamp !== null) v.reportedValue = clamp;
