@@ -13,6 +13,10 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DATA_SOURCES, eventSignature, readAbi, UNHANDLED } from "./manifest.js";
 
+// Node's global WebAssembly, typed here because the root tsconfig leaves the DOM library out.
+type WasmApi = { Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string }[] } };
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 const here = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = join(here, "..", "artifacts", "contracts");
 const failures: string[] = [];
@@ -51,7 +55,7 @@ for (const spec of DATA_SOURCES) {
     failures.push(`${spec.name}: ${relative(here, wasmPath)} not built (run graph build first)`);
     continue;
   }
-  const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmPath))).map((e) => e.name));
+  const exported = new Set(Wasm.Module.exports(new Wasm.Module(readFileSync(wasmPath))).map((e) => e.name));
   for (const e of readAbi(spec).filter((i) => i.type === "event")) {
     const sig = eventSignature(e);
     if (e.name! in UNHANDLED) {

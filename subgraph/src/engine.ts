@@ -391,9 +391,10 @@ export function handleVaultClosed(event: VaultClosed): void {
 export function handleBorrowed(event: Borrowed): void {
   let vault = loadVault(event.params.vaultId);
   let cls = loadClass(vaultClassId(vault));
+  let owner = getAccount(Address.fromBytes(vault.owner), event.block.timestamp);
+  // After getAccount, which may bump the protocol's user count.
   let p = getProtocol();
   let amount = event.params.amount;
-  let owner = getAccount(Address.fromBytes(vault.owner), event.block.timestamp);
 
   cls.normDebt = cls.normDebt.plus(event.params.normDebt).minus(vault.normDebt);
   cls.rate = event.params.rate;
@@ -443,10 +444,12 @@ export function handleBorrowed(event: Borrowed): void {
 export function handleRepaid(event: Repaid): void {
   let vault = loadVault(event.params.vaultId);
   let classId = vaultClassId(vault);
+  let owner = getAccount(Address.fromBytes(vault.owner), event.block.timestamp);
+  let payer = getAccount(event.params.payer, event.block.timestamp);
+  // After getAccount, which may bump the protocol's user count.
   let p = getProtocol();
   let amount = event.params.amount;
   let principalPaid = event.params.principalPaid;
-  let owner = getAccount(Address.fromBytes(vault.owner), event.block.timestamp);
 
   // A vault emptied by seizure carries no debt, so repay() reverts there: a repaid vault always has a class.
   let cls = loadClass(classId);
@@ -480,7 +483,7 @@ export function handleRepaid(event: Repaid): void {
   r.timestamp = event.block.timestamp;
   r.vault = vault.id;
   r.collateralClass = cls.id;
-  r.account = getAccount(event.params.payer, event.block.timestamp).id;
+  r.account = payer.id;
   r.amount = amount;
   r.amountUSD = amount;
   r.interestPaid = event.params.interestPaid;
@@ -500,10 +503,10 @@ export function handleSeized(event: Seized): void {
   let vault = loadVault(event.params.vaultId);
   let classId = vaultClassId(vault);
   let cls = loadClass(classId);
+  let owner = getAccount(event.params.owner, event.block.timestamp);
   let p = getProtocol();
   let debt = event.params.debt;
   let principal = event.params.principal;
-  let owner = getAccount(event.params.owner, event.block.timestamp);
 
   // Health as the engine judged it: the fleet's last value against the debt handed to the auction.
   let value = fleetValue(vault);

@@ -18,22 +18,25 @@ export function handleTransfer(event: Transfer): void {
   let from = event.params.from;
   let to = event.params.to;
   let amount = event.params.value;
-  let p = getProtocol();
-  if (from.equals(ZERO_ADDRESS)) p.gpusdSupply = p.gpusdSupply.plus(amount);
-  else {
+  if (!from.equals(ZERO_ADDRESS)) {
     let a = getAccount(from, event.block.timestamp);
     a.gpusdBalance = a.gpusdBalance.minus(amount);
     a.save();
     syncReserve(from, a.gpusdBalance);
   }
-  if (to.equals(ZERO_ADDRESS)) p.gpusdSupply = p.gpusdSupply.minus(amount);
-  else {
+  if (!to.equals(ZERO_ADDRESS)) {
     let a = getAccount(to, event.block.timestamp);
     a.gpusdBalance = a.gpusdBalance.plus(amount);
     a.save();
     syncReserve(to, a.gpusdBalance);
   }
-  if (from.equals(ZERO_ADDRESS) || to.equals(ZERO_ADDRESS)) touchProtocol(p, event);
+  // Loaded after the accounts: creating one bumps the protocol's user count, which a copy loaded earlier would undo.
+  if (from.equals(ZERO_ADDRESS) || to.equals(ZERO_ADDRESS)) {
+    let p = getProtocol();
+    if (from.equals(ZERO_ADDRESS)) p.gpusdSupply = p.gpusdSupply.plus(amount);
+    else p.gpusdSupply = p.gpusdSupply.minus(amount);
+    touchProtocol(p, event);
+  }
 }
 
 export function handleApproval(event: Approval): void {
