@@ -1,0 +1,31 @@
+/** The valuation model (pure) and its per-class parameters (`oracle/config/classes.json`). */
+export {
+  HOURS_PER_YEAR,
+  SECONDS_PER_YEAR,
+  annuityFactor,
+  bookValue,
+  classIndex,
+  healthFactor,
+  usdToCentsDown,
+  valueFleet,
+  valueGpu,
+  wadToUsd,
+  type FleetRecord,
+  type FleetValuation,
+  type GpuObservation,
+  type GpuValuation,
+  type GpuValueInput,
+  type GpuValueParts,
+  type ValueFleetArgs,
+} from "./model.js";
+export {
+  ClassParamsError,
+  DEFAULT_CLASSES_PATH,
+  NON_CRITICAL_FLAGS,
+  loadClassParams,
+  operatingCostPerHour,
+  parseClassParams,
+  type ClassParams,
+  type Depreciation,
+  type NonCriticalFlagName,
+} from "./params.js";
