@@ -1,0 +1,180 @@
+/**
+ * The entities as handlers see them: the latest version of every (non-timeseries) entity in memory, plus
+ * the current block's uncommitted writes. Host store functions are synchronous, so reads never reach the
+ * database; the database is the durable, versioned copy (see pg-store.ts), loaded into this at start.
+ * A block's writes either all commit (become a Change list for the next flush) or are all discarded.
+ */
+import type { EntityDef, FieldDef, Schema } from "./schema.js";
+import { NULL, type EntityData, type StoreValue } from "./values.js";
+
+export interface Change {
+  block: number;
+  entity: string;
+  id: string;
+  /** null: removed in that block. */
+  data: EntityData | null;
+}
+
+const MICROS = 1_000_000n;
+
+function kindMatches(field: FieldDef, value: StoreValue): boolean {
+  if (value.kind === "Null") return !field.nonNull;
+  if (field.list) return value.kind === "Array" && value.value.every((v) => v.kind === field.kind);
+  // graph-ts writes Int8 fields with fromI64 and Timestamp with fromTimestamp; both are 64-bit.
+  if (field.kind === "Int8" || field.kind === "Timestamp") return value.kind === "Int8" || value.kind === "Timestamp";
+  return value.kind === field.kind;
+}
+
+export class EntityState {
+  private readonly current = new Map<string, Map<string, EntityData>>();
+  private pending = new Map<string, Map<string, EntityData | null>>();
+  private changes: Change[] = [];
+  private readonly seriesIds = new Map<string, bigint>();
+  private block = -1;
+  private blockTimestamp = 0n;
+
+  constructor(readonly schema: Schema) {
+    for (const e of schema.entities.values()) if (!e.timeseries && !e.aggregation) this.current.set(e.name, new Map());
+  }
+
+  /** Replace everything with what the database holds (start and after a rollback). */
+  reset(current: Map<string, Map<string, EntityData>>, seriesIds: Map<string, bigint>): void {
+    for (const [name, rows] of current) this.current.set(name, rows);
+    for (const [name, next] of seriesIds) this.seriesIds.set(name, next);
+    this.pending.clear();
+    this.changes = [];
+  }
+
+  beginBlock(number: number, timestamp: bigint): void {
+    this.block = number;
+    this.blockTimestamp = timestamp;
+    this.pending.clear();
+  }
+
+  commitBlock(): void {
+    for (const [entity, rows] of this.pending) {
+      const cur = this.current.get(entity);
+      for (const [id, data] of rows) {
+        if (cur) {
+          if (data) cur.set(id, data);
+          else cur.delete(id);
+        }
+        this.changes.push({ block: this.block, entity, id, data });
+      }
+    }
+    this.pending = new Map();
+  }
+
+  discardBlock(): void {
+    this.pending = new Map();
+  }
+
+  takeChanges(): Change[] {
+    const out = this.changes;
+    this.changes = [];
+    return out;
+  }
+
+  hasUnflushedChanges(): boolean {
+    return this.changes.length > 0;
+  }
+
+  private def(entity: string): EntityDef {
+    const def = this.schema.entities.get(entity);
+    if (!def) throw new Error(`entity type ${entity} is not in schema.graphql`);
+    return def;
+  }
+
+  get(entity: string, id: string): EntityData | null {
+    const def = this.def(entity);
+    if (def.timeseries || def.aggregation) {
+      throw new Error(`${entity} is a timeseries or aggregation; graph-node does not let mappings load those`);
+    }
+    const p = this.pending.get(entity);
+    if (p?.has(id)) return p.get(id) ?? null;
+    return this.current.get(entity)?.get(id) ?? null;
+  }
+
+  getInBlock(entity: string, id: string): EntityData | null {
+    this.def(entity);
+    return this.pending.get(entity)?.get(id) ?? null;
+  }
+
+  /** All current `target` entities whose `derivedFrom` field points at `id` (or lists it). */
+  loadRelated(entity: string, id: string, field: string): EntityData[] {
+    const def = this.def(entity);
+    const f = def.fieldMap.get(field);
+    if (!f?.derivedFrom || !f.reference) throw new Error(`${entity}.${field} is not a @derivedFrom field; loadRelated needs one`);
+    const out = new Map<string, EntityData>();
+    const matches = (data: EntityData) => {
+      const v = data.get(f.derivedFrom!);
+      if (!v) return false;
+      if (v.kind === "Array") return v.value.some((x) => "value" in x && String(x.value) === id);
+      return "value" in v && String(v.value) === id;
+    };
+    for (const [rid, data] of this.current.get(f.reference) ?? []) if (matches(data)) out.set(rid, data);
+    for (const [rid, data] of this.pending.get(f.reference) ?? []) {
+      if (data && matches(data)) out.set(rid, data);
+      else out.delete(rid);
+    }
+    return [...out.values()];
+  }
+
+  set(entity: string, id: string, data: EntityData): void {
+    const def = this.def(entity);
+    let merged: EntityData;
+    if (def.timeseries) {
+      // graph-node assigns timeseries ids and stamps them with the block time, whatever the mapping set.
+      const next = this.seriesIds.get(entity) ?? 1n;
+      this.seriesIds.set(entity, next + 1n);
+      id = next.toString();
+      merged = new Map(data);
+      merged.set("id", { kind: "Int8", value: next });
+      merged.set("timestamp", { kind: "Timestamp", value: this.blockTimestamp * MICROS });
+    } else {
+      const existing = this.get(entity, id);
+      if (def.immutable && existing && !this.pending.get(entity)?.has(id)) {
+        throw new Error(`entity ${entity}[${id}] is immutable and already exists; immutable entities can only be created once`);
+      }
+      // store.set merges onto the stored version; a Null value unsets the field.
+      merged = new Map(existing ?? []);
+      for (const [k, v] of data) merged.set(k, v);
+    }
+    for (const [key, value] of merged) {
+      const field = def.fieldMap.get(key);
+      if (!field) throw new Error(`Entity ${entity}[${id}]: unknown field \`${key}\`; it is not in schema.graphql`);
+      if (field.derivedFrom) throw new Error(`Entity ${entity}[${id}]: field \`${key}\` is derived and can not be set`);
+      if (!kindMatches(field, value)) {
+        throw new Error(`Entity ${entity}[${id}]: the value of field \`${key}\` is a ${value.kind}, but the schema says ${field.list ? `[${field.typeName}]` : field.typeName}${field.nonNull ? "!" : ""}`);
+      }
+      if (value.kind === "Null") merged.delete(key);
+    }
+    for (const field of def.fields) {
+      if (field.nonNull && !field.derivedFrom && !merged.has(field.name)) {
+        throw new Error(`Entity ${entity}[${id}]: missing value for non-nullable field \`${field.name}\``);
+      }
+    }
+    let rows = this.pending.get(entity);
+    if (!rows) this.pending.set(entity, (rows = new Map()));
+    rows.set(id, merged);
+  }
+
+  remove(entity: string, id: string): void {
+    const def = this.def(entity);
+    if (def.immutable) throw new Error(`entity ${entity}[${id}] is immutable and can not be removed`);
+    let rows = this.pending.get(entity);
+    if (!rows) this.pending.set(entity, (rows = new Map()));
+    rows.set(id, null);
+  }
+
+  /** Current value of one entity, for tests and the matchstick-style helpers. */
+  peek(entity: string, id: string): EntityData | null {
+    return this.current.get(entity)?.get(id) ?? null;
+  }
+
+  count(entity: string): number {
+    return this.current.get(entity)?.size ?? 0;
+  }
+}
+
+export { NULL };

@@ -1,0 +1,170 @@
+/**
+ * Follows the node: each poll first checks that the last indexed block is still on the chain (by hash),
+ * rolling back to the newest recorded block that still is; then fetches logs of the watched addresses in
+ * ranges, runs the blocks that carry them, and flushes each range to the store in one transaction.
+ */
+import { createPublicClient, http, type Block, type Hex, type PublicClient, type Transaction } from "viem";
+import type { BlockInfo, TransactionInfo } from "./ethereum.js";
+import type { EntityState } from "./entity-state.js";
+import type { Indexer, RawLog } from "./indexer.js";
+import type { BlockPtr, IndexingError, PgStore } from "./pg-store.js";
+
+const RANGE = 2000;
+
+export interface FollowerStatus {
+  head: BlockPtr | null;
+  error: IndexingError | null;
+}
+
+function blockInfo(b: Block): BlockInfo {
+  return {
+    hash: b.hash!,
+    parentHash: b.parentHash,
+    number: b.number!,
+    timestamp: b.timestamp,
+    author: b.miner,
+    gasUsed: b.gasUsed,
+    gasLimit: b.gasLimit,
+    stateRoot: b.stateRoot,
+    transactionsRoot: b.transactionsRoot,
+    receiptsRoot: b.receiptsRoot,
+    unclesHash: b.sha3Uncles,
+    difficulty: b.difficulty,
+    totalDifficulty: b.totalDifficulty ?? 0n,
+    size: b.size,
+    baseFeePerGas: b.baseFeePerGas ?? null,
+  };
+}
+
+function transactionInfo(t: Transaction): TransactionInfo {
+  return {
+    hash: t.hash,
+    index: BigInt(t.transactionIndex ?? 0),
+    from: t.from,
+    to: t.to ?? null,
+    value: t.value,
+    gasLimit: t.gas,
+    gasPrice: t.gasPrice ?? 0n,
+    input: t.input,
+    nonce: BigInt(t.nonce),
+  };
+}
+
+export class Follower {
+  readonly client: PublicClient;
+  private head: BlockPtr | null = null;
+  private error: IndexingError | null = null;
+  rollbacks = 0;
+
+  constructor(
+    rpcUrl: string,
+    private readonly indexer: Indexer,
+    private readonly state: EntityState,
+    private readonly store: PgStore,
+  ) {
+    // cacheTime 0: viem otherwise serves eth_blockNumber from a 4 s cache and polls would miss fresh blocks.
+    this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 0 }), cacheTime: 0 }) as PublicClient;
+  }
+
+  async init(): Promise<void> {
+    this.head = await this.store.head();
+    this.error = await this.store.indexingError();
+    for (const ds of await this.store.dataSources()) this.indexer.restoreDataSource(ds.template, ds.address);
+    const { current, seriesIds } = await this.store.loadCurrent();
+    this.state.reset(current, seriesIds);
+  }
+
+  status(): FollowerStatus {
+    return { head: this.head, error: this.error };
+  }
+
+  private async chainHash(number: number): Promise<string | null> {
+    try {
+      const b = await this.client.getBlock({ blockNumber: BigInt(number) });
+      return b.hash;
+    } catch {
+      return null; // the chain is shorter than that now
+    }
+  }
+
+  /** Returns true if a rollback happened. */
+  private async checkReorg(): Promise<boolean> {
+    if (!this.head) return false;
+    if ((await this.chainHash(this.head.number)) === this.head.hash) return false;
+    let ancestor = this.indexer.startBlock() - 1;
+    let below = this.head.number;
+    search: for (;;) {
+      const recorded = await this.store.recentBlocks(below, 64);
+      if (recorded.length === 0) break;
+      for (const r of recorded) {
+        if ((await this.chainHash(r.number)) === r.hash) {
+          ancestor = r.number;
+          break search;
+        }
+      }
+      below = recorded[recorded.length - 1]!.number;
+    }
+    await this.store.rollback(ancestor);
+    this.head = await this.store.head();
+    this.error = await this.store.indexingError();
+    const { current, seriesIds } = await this.store.loadCurrent();
+    this.state.reset(current, seriesIds);
+    this.rollbacks++;
+    return true;
+  }
+
+  /** Index everything the node has now. Returns the number of blocks advanced. */
+  async poll(): Promise<number> {
+    await this.checkReorg();
+    if (this.error) return 0;
+    const latest = Number(await this.client.getBlockNumber());
+    let from = Math.max(this.head ? this.head.number + 1 : 0, this.indexer.startBlock());
+    const start = from;
+    while (from <= latest && !this.error) {
+      const to = Math.min(latest, from + RANGE - 1);
+      from = await this.indexRange(from, to);
+    }
+    return from - start;
+  }
+
+  /** Returns the next block to index. */
+  private async indexRange(from: number, to: number): Promise<number> {
+    const logs = (await this.client.request({
+      method: "eth_getLogs",
+      params: [{ address: this.indexer.addresses() as Hex[], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
+    })) as { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string }[];
+    const byBlock = new Map<number, RawLog[]>();
+    for (const l of logs) {
+      const n = Number(l.blockNumber);
+      let list = byBlock.get(n);
+      if (!list) byBlock.set(n, (list = []));
+      list.push({ address: l.address, topics: l.topics, data: l.data, logIndex: Number(l.logIndex), transactionHash: l.transactionHash, transactionIndex: Number(l.transactionIndex) });
+    }
+    let next = to + 1;
+    let error: IndexingError | null = null;
+    for (const number of [...byBlock.keys()].sort((a, b) => a - b)) {
+      const block = await this.client.getBlock({ blockNumber: BigInt(number), includeTransactions: true });
+      const txs = new Map(block.transactions.map((t) => [t.hash.toLowerCase(), transactionInfo(t as Transaction)]));
+      const result = this.indexer.processBlock(blockInfo(block as Block), byBlock.get(number)!, txs);
+      if (result.error) {
+        error = result.error;
+        next = number;
+        break;
+      }
+      if (result.newDataSources) {
+        next = number + 1;
+        break;
+      }
+    }
+    if (!error && next === to + 1) {
+      // Record the range end, so the next poll's reorg check has a recent hash even without events.
+      const end = await this.client.getBlock({ blockNumber: BigInt(to) });
+      this.indexer.markBlock({ number: to, hash: end.hash, parentHash: end.parentHash, timestamp: end.timestamp });
+    }
+    const { blocks, dataSources } = this.indexer.takeCommitted();
+    await this.store.flush(this.state.takeChanges(), blocks, error, dataSources);
+    if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
+    if (error) this.error = error;
+    return next;
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * The GraphQL API graph-node would generate from schema.graphql: `entity(id)`, `entities(first, skip,
+ * orderBy, orderDirection, where, block)`, `_meta`, @derivedFrom fields, and aggregation collections
+ * with `interval`. Resolvers read the versioned tables at the requested block.
+ */
+import {
+  GraphQLBoolean,
+  GraphQLEnumType,
+  GraphQLID,
+  GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  GraphQLSchema,
+  GraphQLString,
+  Kind,
+  type GraphQLFieldConfigMap,
+  type GraphQLInputFieldConfigMap,
+} from "graphql";
+import { decimalToString, parseDecimal } from "./bigdecimal.js";
+import { OPEN, q, selectExpr, type IndexingError, type PgStore, type BlockPtr } from "./pg-store.js";
+import { buildWhere, orderClause, Params, QueryError, rangeClause } from "./query-sql.js";
+import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
+
+export interface ApiStatus {
+  head(): BlockPtr | null;
+  error(): IndexingError | null;
+  deployment: string;
+}
+
+type Row = Record<string, unknown> & { __block: number };
+
+const MAX_FIRST = 1000;
+const MAX_SKIP = 5000;
+const HOUR_US = 3_600_000_000n;
+const DAY_US = 86_400_000_000n;
+
+function stringScalar(name: string, parse: (s: string) => string = (s) => s): GraphQLScalarType {
+  return new GraphQLScalarType({
+    name,
+    serialize: (v) => String(v),
+    parseValue: (v) => parse(String(v)),
+    parseLiteral: (ast) => {
+      if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parse(ast.value);
+      throw new QueryError(`${name} must be given as a string`);
+    },
+  });
+}
+
+const BigIntScalar = stringScalar("BigInt", (s) => {
+  if (!/^-?\d+$/.test(s)) throw new QueryError(`"${s}" is not a BigInt`);
+  return s;
+});
+const BigDecimalScalar = stringScalar("BigDecimal", (s) => decimalToString(parseDecimal(s)));
+const BytesScalar = stringScalar("Bytes", (s) => {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(s)) throw new QueryError(`"${s}" is not valid hex bytes (0x…, even length)`);
+  return s.toLowerCase();
+});
+const Int8Scalar = stringScalar("Int8");
+const TimestampScalar = stringScalar("Timestamp");
+
+export function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** graph-node pluralizes with the `inflector` crate; names already plural get `_collection`. */
+export function collectionName(entity: string): string {
+  const single = lowerFirst(entity);
+  if (/s$/.test(single)) return `${single}_collection`;
+  if (/[^aeiou]y$/.test(single)) return `${single.slice(0, -1)}ies`;
+  if (/(x|ch|sh)$/.test(single)) return `${single}es`;
+  return `${single}s`;
+}
+
+export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): GraphQLSchema {
+  const objectTypes = new Map<string, GraphQLObjectType>();
+  const filterTypes = new Map<string, GraphQLInputObjectType>();
+  const orderTypes = new Map<string, GraphQLEnumType>();
+  const userEnums = new Map<string, GraphQLEnumType>();
+  for (const [name, values] of schema.enums) {
+    userEnums.set(name, new GraphQLEnumType({ name, values: Object.fromEntries(values.map((v) => [v, { value: v }])) }));
+  }
+  const OrderDirection = new GraphQLEnumType({ name: "OrderDirection", values: { asc: { value: "asc" }, desc: { value: "desc" } } });
+  const IntervalEnum = new GraphQLEnumType({ name: "Aggregation_interval", values: { hour: { value: "hour" }, day: { value: "day" } } });
+  const BlockHeight = new GraphQLInputObjectType({
+    name: "Block_height",
+    fields: { hash: { type: BytesScalar }, number: { type: GraphQLInt }, number_gte: { type: GraphQLInt } },
+  });
+  const BlockChangedFilter = new GraphQLInputObjectType({ name: "BlockChangedFilter", fields: { number_gte: { type: new GraphQLNonNull(GraphQLInt) } } });
+
+  function scalarType(field: FieldDef): GraphQLScalarType | GraphQLEnumType {
+    switch (field.typeName) {
+      case "ID":
+        return GraphQLID;
+      case "String":
+        return GraphQLString;
+      case "Int":
+        return GraphQLInt;
+      case "Boolean":
+        return GraphQLBoolean;
+      case "BigInt":
+        return BigIntScalar;
+      case "BigDecimal":
+        return BigDecimalScalar;
+      case "Bytes":
+        return BytesScalar;
+      case "Int8":
+        return Int8Scalar;
+      case "Timestamp":
+        return TimestampScalar;
+    }
+    const e = userEnums.get(field.typeName);
+    if (e) return e;
+    // A reference filters by the target's id type.
+    const target = schema.entities.get(field.typeName)!;
+    return target.idKind === "Bytes" ? BytesScalar : target.idKind === "Int8" ? Int8Scalar : GraphQLString;
+  }
+
+  function orderType(def: EntityDef): GraphQLEnumType {
+    let t = orderTypes.get(def.name);
+    if (!t) {
+      t = new GraphQLEnumType({
+        name: `${def.name}_orderBy`,
+        values: Object.fromEntries(def.fields.filter((f) => !f.derivedFrom).map((f) => [f.name, { value: f.name }])),
+      });
+      orderTypes.set(def.name, t);
+    }
+    return t;
+  }
+
+  function filterType(def: EntityDef): GraphQLInputObjectType {
+    let t = filterTypes.get(def.name);
+    if (t) return t;
+    t = new GraphQLInputObjectType({
+      name: `${def.name}_filter`,
+      fields: (): GraphQLInputFieldConfigMap => {
+        const fields: GraphQLInputFieldConfigMap = {};
+        for (const f of def.fields) {
+          const target = f.reference ? schema.entities.get(f.reference) : undefined;
+          if (target && !target.aggregation) fields[`${f.name}_`] = { type: filterType(target) };
+          if (f.derivedFrom) continue;
+          const s = scalarType(f);
+          if (f.list) {
+            const l = new GraphQLList(new GraphQLNonNull(s));
+            for (const op of ["", "_not", "_contains", "_contains_nocase", "_not_contains", "_not_contains_nocase"]) fields[`${f.name}${op}`] = { type: l };
+            continue;
+          }
+          const ops = ["", "_not", "_in", "_not_in"];
+          if (f.kind !== "Bool") ops.push("_gt", "_lt", "_gte", "_lte");
+          if (f.kind === "String" || f.kind === "Bytes") ops.push("_contains", "_not_contains");
+          if (f.kind === "String") {
+            for (const b of ["_contains", "_starts_with", "_ends_with"]) ops.push(`${b}_nocase`, `_not${b}_nocase`);
+            ops.push("_starts_with", "_not_starts_with", "_ends_with", "_not_ends_with");
+          }
+          for (const op of ops) fields[`${f.name}${op}`] = { type: op.endsWith("in") ? new GraphQLList(new GraphQLNonNull(s)) : s };
+        }
+        fields._change_block = { type: BlockChangedFilter };
+        fields.and = { type: new GraphQLList(t!) };
+        fields.or = { type: new GraphQLList(t!) };
+        return fields;
+      },
+    });
+    filterTypes.set(def.name, t);
+    return t;
+  }
+
+  async function resolveBlock(arg: { number?: number; hash?: string; number_gte?: number } | undefined): Promise<number> {
+    const head = status.head();
+    const headNumber = head?.number ?? -1;
+    if (!arg) return headNumber;
+    if (arg.hash) {
+      const r = await store.db.query<{ number: number }>(`SELECT number FROM _runner_blocks WHERE hash = $1`, [arg.hash.toLowerCase()]);
+      if (!r.rows[0]) throw new QueryError(`no block with hash ${arg.hash} has been indexed`);
+      return r.rows[0].number;
+    }
+    const wanted = arg.number ?? arg.number_gte;
+    if (wanted !== undefined && wanted > headNumber) {
+      throw new QueryError(`Failed to decode \`block.number\` value: \`subgraph ${status.deployment} has only indexed up to block number ${headNumber} and data for block number ${wanted} is therefore not yet available\``);
+    }
+    return arg.number ?? headNumber;
+  }
+
+  function selectList(def: EntityDef, alias: string): string {
+    return storedFields(def).map((f) => selectExpr(f, `${alias}.`)).join(", ");
+  }
+
+  function paging(args: { first?: number; skip?: number }): string {
+    const first = args.first ?? 100;
+    const skip = args.skip ?? 0;
+    if (first < 0 || first > MAX_FIRST) throw new QueryError(`The \`first\` argument must be between 0 and ${MAX_FIRST}, but is ${first}`);
+    if (skip < 0 || skip > MAX_SKIP) throw new QueryError(`The \`skip\` argument must be between 0 and ${MAX_SKIP}, but is ${skip}`);
+    return `LIMIT ${first} OFFSET ${skip}`;
+  }
+
+  async function many(def: EntityDef, args: Record<string, any>, block: number, extra?: (alias: string, params: Params) => string): Promise<Row[]> {
+    if (block < 0) return [];
+    const params = new Params();
+    const where = buildWhere(schema, def, args.where, params, "e", block);
+    const more = extra ? ` AND ${extra("e", params)}` : "";
+    const sql = `SELECT ${selectList(def, "e")} FROM ${q(def.name)} e WHERE ${rangeClause("e", block)} AND ${where}${more} ORDER BY ${orderClause(def, args.orderBy, args.orderDirection, "e")} ${paging(args)}`;
+    const r = await store.db.query<Record<string, unknown>>(sql, params.values);
+    return r.rows.map((row) => ({ ...row, __block: block }));
+  }
+
+  async function one(def: EntityDef, id: string, block: number): Promise<Row | null> {
+    if (block < 0) return null;
+    const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
+    const r = await store.db.query<Record<string, unknown>>(
+      `SELECT ${selectList(def, "e")} FROM ${q(def.name)} e WHERE e.id = $1 AND ${rangeClause("e", block)} LIMIT 1`,
+      [key],
+    );
+    return r.rows[0] ? { ...r.rows[0], __block: block } : null;
+  }
+
+  const listArgs = (def: EntityDef) => ({
+    skip: { type: GraphQLInt, defaultValue: 0 },
+    first: { type: GraphQLInt, defaultValue: 100 },
+    orderBy: { type: orderType(def) },
+    orderDirection: { type: OrderDirection },
+    where: { type: filterType(def) },
+  });
+
+  function objectType(def: EntityDef): GraphQLObjectType {
+    let t = objectTypes.get(def.name);
+    if (t) return t;
+    t = new GraphQLObjectType({
+      name: def.name,
+      fields: (): GraphQLFieldConfigMap<Row, unknown> => {
+        const fields: GraphQLFieldConfigMap<Row, unknown> = {};
+        for (const f of def.fields) {
+          const target = f.reference ? schema.entities.get(f.reference) : undefined;
+          if (!target) {
+            const s = scalarType(f);
+            const base = f.list ? new GraphQLList(new GraphQLNonNull(s)) : s;
+            fields[f.name] = { type: f.nonNull ? new GraphQLNonNull(base) : base, resolve: (row) => row[f.name] };
+            continue;
+          }
+          const tt = objectType(target);
+          if (f.derivedFrom) {
+            const back = target.fieldMap.get(f.derivedFrom)!;
+            fields[f.name] = {
+              type: f.list ? new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(tt))) : tt,
+              args: f.list ? listArgs(target) : {},
+              resolve: async (row, args: Record<string, any>) => {
+                const list = await many(target, { first: f.list ? args.first : 1, ...args }, row.__block, (alias, params) => {
+                  const col = `${alias}.${q(back.name)}`;
+                  const p = params.add(String(row.id), "text");
+                  return back.list ? `${col} @> jsonb_build_array(${p})` : `${col}::text = ${p}`;
+                });
+                return f.list ? list : (list[0] ?? null);
+              },
+            };
+          } else if (f.list) {
+            fields[f.name] = {
+              type: new GraphQLList(new GraphQLNonNull(tt)),
+              args: listArgs(target),
+              resolve: async (row, args: Record<string, any>) => {
+                const ids = row[f.name] as string[] | null;
+                if (!ids) return null;
+                return many(target, args, row.__block, (alias, params) => `${alias}.id::text = ANY(${params.add(ids.map(String), "text[]")})`);
+              },
+            };
+          } else {
+            fields[f.name] = {
+              type: f.nonNull ? new GraphQLNonNull(tt) : tt,
+              resolve: (row) => (row[f.name] === null || row[f.name] === undefined ? null : one(target, String(row[f.name]), row.__block)),
+            };
+          }
+        }
+        return fields;
+      },
+    });
+    objectTypes.set(def.name, t);
+    return t;
+  }
+
+  // --- aggregations: rolled up at query time from the timeseries, completed buckets only ------------
+  async function aggregate(def: EntityDef, args: Record<string, any>, block: number): Promise<Row[]> {
+    if (block < 0) return [];
+    const source = schema.entities.get(def.aggregation!.source)!;
+    const interval: "hour" | "day" = args.interval;
+    if (!def.aggregation!.intervals.includes(interval)) throw new QueryError(`${def.name} is not aggregated by ${interval}`);
+    const width = interval === "hour" ? HOUR_US : DAY_US;
+    const blockTime = (await store.blockTimestamp(block)) ?? 0n;
+    // graph-node rolls a bucket up once a block past its end is processed.
+    const cutoff = ((blockTime * 1_000_000n) / width) * width;
+    const dims = def.fields.filter((f) => !f.aggregate && f.name !== "id" && f.name !== "timestamp");
+    const dimCols = dims.map((d) => `s.${q(d.name)}`);
+    const aggs = def.fields.filter((f) => f.aggregate);
+    const bucketExprs = aggs.map((f) => {
+      const a = f.aggregate!;
+      const arg = a.arg ? `s.${q(a.arg)}` : "1";
+      const expr =
+        a.fn === "count" ? "count(*)" :
+        a.fn === "first" ? `(array_agg(${arg} ORDER BY s.id))[1]` :
+        a.fn === "last" ? `(array_agg(${arg} ORDER BY s.id DESC))[1]` :
+        `${a.fn}(${arg})`;
+      return `${expr} AS ${q(f.name)}`;
+    });
+    const partition = dims.length > 0 ? `PARTITION BY ${dims.map((d) => q(d.name)).join(", ")} ` : "";
+    const outExprs = aggs.map((f) => {
+      const a = f.aggregate!;
+      if (!a.cumulative || a.fn === "last") return `b.${q(f.name)}`;
+      const win = `OVER (${partition}ORDER BY b.bucket ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+      const fn = a.fn === "count" || a.fn === "sum" ? "sum" : a.fn === "first" ? "first_value" : a.fn;
+      return `${fn}(b.${q(f.name)}) ${win} AS ${q(f.name)}`;
+    });
+    const params = new Params();
+    const inner = `
+      WITH b AS (
+        SELECT (s.timestamp / ${width}) * ${width} AS bucket${dimCols.length ? ", " + dimCols.join(", ") : ""}, ${bucketExprs.join(", ")}
+        FROM ${q(source.name)} s WHERE ${rangeClause("s", block)} AND s.timestamp < ${cutoff}
+        GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join("")}
+      )
+      SELECT row_number() OVER (ORDER BY b.bucket${dims.map((d) => `, b.${q(d.name)}`).join("")}) AS id, b.bucket AS timestamp${dims.map((d) => `, b.${q(d.name)}`).join("")}, ${outExprs.join(", ")} FROM b`;
+    const where = buildWhere(schema, def, args.where, params, "a", block);
+    const order = orderClause(def, args.orderBy ?? "timestamp", args.orderDirection ?? (args.orderBy ? "asc" : "desc"), "a");
+    const select = def.fields.map((f) => {
+      const t = f.kind === "BigInt" || f.kind === "BigDecimal" || f.kind === "Int8" || f.kind === "Timestamp" ? `::text` : "";
+      return `(a.${q(f.name)})${t} AS ${q(f.name)}`;
+    });
+    const r = await store.db.query<Record<string, unknown>>(`SELECT ${select.join(", ")} FROM (${inner}) a WHERE ${where} ORDER BY ${order} ${paging(args)}`, params.values);
+    return r.rows.map((row) => {
+      for (const f of def.fields) if (f.kind === "BigDecimal" && row[f.name] != null) row[f.name] = decimalToString(parseDecimal(String(row[f.name])));
+      return { ...row, __block: block };
+    });
+  }
+
+  // --- Query ------------------------------------------------------------------------------------------
+  const BlockType = new GraphQLObjectType({
+    name: "_Block_",
+    fields: { hash: { type: BytesScalar }, number: { type: new GraphQLNonNull(GraphQLInt) }, timestamp: { type: GraphQLInt }, parentHash: { type: BytesScalar } },
+  });
+  const MetaType = new GraphQLObjectType({
+    name: "_Meta_",
+    fields: {
+      block: { type: new GraphQLNonNull(BlockType) },
+      deployment: { type: new GraphQLNonNull(GraphQLString) },
+      hasIndexingErrors: { type: new GraphQLNonNull(GraphQLBoolean) },
+    },
+  });
+
+  const queryFields: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const def of schema.entities.values()) {
+    const t = objectType(def);
+    const blockArg = { block: { type: BlockHeight } };
+    if (def.aggregation) {
+      queryFields[collectionName(def.name)] = {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(t))),
+        args: { interval: { type: new GraphQLNonNull(IntervalEnum) }, ...listArgs(def), ...blockArg },
+        resolve: async (_s, args: Record<string, any>) => aggregate(def, args, await resolveBlock(args.block)),
+      };
+      continue;
+    }
+    queryFields[lowerFirst(def.name)] = {
+      type: t,
+      args: { id: { type: new GraphQLNonNull(GraphQLID) }, ...blockArg },
+      resolve: async (_s, args: Record<string, any>) => one(def, String(args.id), await resolveBlock(args.block)),
+    };
+    queryFields[collectionName(def.name)] = {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(t))),
+      args: { ...listArgs(def), ...blockArg },
+      resolve: async (_s, args: Record<string, any>) => many(def, args, await resolveBlock(args.block)),
+    };
+  }
+  queryFields._meta = {
+    type: MetaType,
+    args: { block: { type: BlockHeight } },
+    resolve: async (_s, args: Record<string, any>) => {
+      const number = await resolveBlock(args.block);
+      const r = await store.db.query<{ number: number; hash: string; parent_hash: string; timestamp: string }>(
+        `SELECT number, hash, parent_hash, timestamp::text AS timestamp FROM _runner_blocks WHERE number <= $1 ORDER BY number DESC LIMIT 1`,
+        [number],
+      );
+      const b = r.rows[0];
+      return {
+        block: b ? { number, hash: b.number === number ? b.hash : null, parentHash: b.number === number ? b.parent_hash : null, timestamp: Number(b.timestamp) } : { number, hash: null },
+        deployment: status.deployment,
+        hasIndexingErrors: status.error() !== null,
+      };
+    },
+  };
+  void OPEN;
+  return new GraphQLSchema({ query: new GraphQLObjectType({ name: "Query", fields: queryFields }) });
+}

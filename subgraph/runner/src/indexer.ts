@@ -1,0 +1,182 @@
+/**
+ * Runs a block's triggers through the mappings: logs in log-index order, each matched to the data
+ * sources watching its address and to the handler for its topic0. A block commits as a whole; if any
+ * handler fails, the block's writes are dropped and indexing stops there with the handler and message.
+ */
+import { readFileSync } from "node:fs";
+import { decodeEventLog, type Hex } from "viem";
+import { EntityState } from "./entity-state.js";
+import { writeEvent, type BlockInfo, type EventInfo, type TransactionInfo } from "./ethereum.js";
+import { MappingError, MappingModule, type HandlerContext, type LogLevel } from "./host.js";
+import type { DataSourceDef, Manifest } from "./manifest.js";
+import type { BlockPtr, IndexingError } from "./pg-store.js";
+import type { EntityData } from "./values.js";
+
+export interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  logIndex: number;
+  transactionHash: string;
+  transactionIndex: number;
+}
+
+interface ActiveDataSource {
+  def: DataSourceDef;
+  address: string;
+  context: EntityData | null;
+}
+
+export interface CreatedDataSource {
+  block: number;
+  template: string;
+  address: string;
+  context: unknown;
+}
+
+export type Logger = (level: LogLevel, message: string) => void;
+
+export class Indexer {
+  private readonly modules = new Map<string, MappingModule>();
+  private readonly byAddress = new Map<string, ActiveDataSource[]>();
+  private created: CreatedDataSource[] = [];
+  private committedBlocks: BlockPtr[] = [];
+  eventsProcessed = 0;
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly state: EntityState,
+    private readonly logger: Logger = () => {},
+  ) {
+    for (const ds of manifest.dataSources) {
+      if (!ds.address) throw new Error(`data source ${ds.name} has no source.address; only templates may omit it`);
+      this.activate(ds, ds.address, null);
+    }
+  }
+
+  private module(ds: DataSourceDef): MappingModule {
+    let m = this.modules.get(ds.wasmPath);
+    if (!m) {
+      m = MappingModule.fromBytes(readFileSync(ds.wasmPath), ds.name);
+      this.modules.set(ds.wasmPath, m);
+    }
+    return m;
+  }
+
+  private activate(def: DataSourceDef, address: string, context: EntityData | null): void {
+    this.module(def);
+    const key = address.toLowerCase();
+    const list = this.byAddress.get(key) ?? [];
+    list.push({ def, address: key, context });
+    this.byAddress.set(key, list);
+  }
+
+  /** Restore template instances recorded before a restart. */
+  restoreDataSource(template: string, address: string): void {
+    const def = this.manifest.templates.get(template);
+    if (!def) throw new Error(`stored data source uses template ${template}, which subgraph.yaml no longer declares`);
+    this.activate(def, address, null);
+  }
+
+  addresses(): string[] {
+    return [...this.byAddress.keys()];
+  }
+
+  startBlock(): number {
+    return Math.min(...this.manifest.dataSources.map((d) => d.startBlock));
+  }
+
+  takeCommitted(): { blocks: BlockPtr[]; dataSources: CreatedDataSource[] } {
+    const out = { blocks: this.committedBlocks, dataSources: this.created };
+    this.committedBlocks = [];
+    this.created = [];
+    return out;
+  }
+
+  /** Record a block that had no triggers, so the cursor and reorg checks can see it. */
+  markBlock(ptr: BlockPtr): void {
+    if (this.committedBlocks.at(-1)?.number !== ptr.number) this.committedBlocks.push(ptr);
+  }
+
+  /**
+   * Process one block. Returns the failure if a handler failed (nothing of the block is kept), and
+   * whether a new data source was created (the caller must refetch logs with the new addresses).
+   */
+  processBlock(block: BlockInfo, logs: RawLog[], transactions: Map<string, TransactionInfo>): { error: IndexingError | null; newDataSources: boolean } {
+    const number = Number(block.number);
+    this.state.beginBlock(number, block.timestamp);
+    const createdHere: CreatedDataSource[] = [];
+    const sorted = [...logs].sort((a, b) => a.logIndex - b.logIndex);
+    let events = 0;
+    for (const log of sorted) {
+      const sources = this.byAddress.get(log.address.toLowerCase());
+      if (!sources) continue;
+      for (const source of sources) {
+        if (number < source.def.startBlock) continue;
+        const handler = source.def.handlers.get(log.topics[0]?.toLowerCase() ?? "");
+        if (!handler) continue;
+        const tx = transactions.get(log.transactionHash.toLowerCase());
+        if (!tx) throw new Error(`block ${number}: transaction ${log.transactionHash} of log ${log.logIndex} is missing from the block body`);
+        const decoded = decodeEventLog({ abi: [handler.abiEvent], data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]], strict: true });
+        const args = decoded.args as unknown;
+        const params = handler.abiEvent.inputs.map((input, i) => ({
+          name: input.name ?? "",
+          abi: input,
+          value: Array.isArray(args) ? args[i] : (args as Record<string, unknown>)[input.name ?? String(i)],
+        }));
+        const info: EventInfo = {
+          address: log.address.toLowerCase(),
+          logIndex: BigInt(log.logIndex),
+          // The RPC does not report a log's index within its transaction; graph-node falls back to logIndex too.
+          transactionLogIndex: BigInt(log.logIndex),
+          block,
+          transaction: tx,
+          params,
+        };
+        const ctx = this.context(source, number, createdHere);
+        try {
+          this.module(source.def).call(handler.handler, ctx, (mem) => writeEvent(mem, info));
+        } catch (error) {
+          this.state.discardBlock();
+          const handlerName = error instanceof MappingError ? error.handler : handler.handler;
+          return {
+            error: { block: number, handler: `${source.def.name}.${handlerName}`, message: (error as Error).message },
+            newDataSources: false,
+          };
+        }
+        events++;
+      }
+    }
+    this.state.commitBlock();
+    this.eventsProcessed += events;
+    for (const ds of createdHere) {
+      this.activate(this.manifest.templates.get(ds.template)!, ds.address, (ds.context as EntityData | null) ?? null);
+      this.created.push(ds);
+    }
+    this.committedBlocks.push({ number, hash: block.hash, parentHash: block.parentHash, timestamp: block.timestamp });
+    return { error: null, newDataSources: createdHere.length > 0 };
+  }
+
+  private context(source: ActiveDataSource, block: number, createdHere: CreatedDataSource[]): HandlerContext {
+    const state = this.state;
+    return {
+      get: (e, id) => state.get(e, id),
+      getInBlock: (e, id) => state.getInBlock(e, id),
+      loadRelated: (e, id, f) => state.loadRelated(e, id, f),
+      set: (e, id, d) => state.set(e, id, d),
+      remove: (e, id) => state.remove(e, id),
+      dataSourceAddress: source.address,
+      dataSourceContext: source.context,
+      network: source.def.network,
+      createDataSource: (template, params, context) => {
+        if (!this.manifest.templates.has(template)) {
+          throw new Error(`dataSource.create: template ${template} is not declared under templates in subgraph.yaml`);
+        }
+        const address = params[0];
+        if (!address || !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`dataSource.create(${template}): expected an address parameter, got ${address}`);
+        createdHere.push({ block, template, address: address.toLowerCase(), context });
+      },
+      log: (level, message) => this.logger(level, `[${source.def.name}] ${message}`),
+    };
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The durable store: one PGlite table per entity type, each row one version valid over the blocks
+ * [__from, __to), as graph-node's block ranges. Time travel reads the version whose range holds the
+ * block; a reorg deletes versions born after the common ancestor and reopens those it closed.
+ */
+import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { Change } from "./entity-state.js";
+import { decimalToString, parseDecimal } from "./bigdecimal.js";
+import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
+import type { EntityData, StoreValue } from "./values.js";
+
+export const OPEN = 2147483647;
+
+export interface BlockPtr {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: bigint;
+}
+
+export interface IndexingError {
+  block: number;
+  handler: string;
+  message: string;
+}
+
+export const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export function columnType(field: FieldDef): string {
+  if (field.list) return "jsonb";
+  switch (field.kind) {
+    case "BigInt":
+    case "BigDecimal":
+      return "numeric";
+    case "Int":
+      return "int4";
+    case "Int8":
+    case "Timestamp":
+      return "int8";
+    case "Bool":
+      return "boolean";
+    default:
+      return "text";
+  }
+}
+
+/** Select expression that hands back exact text for numbers JavaScript cannot hold. */
+export function selectExpr(field: FieldDef, alias = ""): string {
+  const col = `${alias}${q(field.name)}`;
+  const t = columnType(field);
+  return t === "numeric" || t === "int8" ? `${col}::text AS ${q(field.name)}` : `${col} AS ${q(field.name)}`;
+}
+
+function scalarToJson(v: StoreValue): unknown {
+  switch (v.kind) {
+    case "Null":
+      return null;
+    case "BigDecimal":
+      return decimalToString(v.value);
+    case "BigInt":
+    case "Int8":
+    case "Timestamp":
+      return v.value.toString();
+    case "Array":
+      return v.value.map(scalarToJson);
+    default:
+      return v.value;
+  }
+}
+
+function scalarFromJson(field: FieldDef, raw: unknown): StoreValue {
+  switch (field.kind) {
+    case "BigInt":
+      return { kind: "BigInt", value: BigInt(raw as string) };
+    case "BigDecimal":
+      return { kind: "BigDecimal", value: parseDecimal(String(raw)) };
+    case "Int8":
+      return { kind: "Int8", value: BigInt(raw as string) };
+    case "Timestamp":
+      return { kind: "Timestamp", value: BigInt(raw as string) };
+    case "Int":
+      return { kind: "Int", value: Number(raw) };
+    case "Bool":
+      return { kind: "Bool", value: Boolean(raw) };
+    case "Bytes":
+      return { kind: "Bytes", value: String(raw) };
+    default:
+      return { kind: "String", value: String(raw) };
+  }
+}
+
+export function rowToEntity(def: EntityDef, row: Record<string, unknown>): EntityData {
+  const out: EntityData = new Map();
+  for (const field of storedFields(def)) {
+    const raw = row[field.name];
+    if (raw === null || raw === undefined) continue;
+    out.set(
+      field.name,
+      field.list ? { kind: "Array", value: (raw as unknown[]).map((x) => scalarFromJson(field, x)) } : scalarFromJson(field, raw),
+    );
+  }
+  return out;
+}
+
+/** An initialized empty cluster is copied instead of running initdb again (10–20 s on two cores). */
+async function openDatabase(dbDir: string | null): Promise<PGlite> {
+  if (dbDir === null) return PGlite.create();
+  if (!existsSync(join(dbDir, "PG_VERSION"))) {
+    const template = join(tmpdir(), "gpu-credit-runner-pglite-template-0.5.16");
+    if (!existsSync(join(template, "PG_VERSION"))) {
+      const seed = await PGlite.create(`${template}.tmp-${process.pid}`);
+      await seed.close();
+      try {
+        cpSync(`${template}.tmp-${process.pid}`, template, { recursive: true, errorOnExist: false, force: false });
+      } catch {
+        // another process made it first
+      }
+    }
+    mkdirSync(dbDir, { recursive: true });
+    cpSync(template, dbDir, { recursive: true });
+  }
+  return PGlite.create(dbDir);
+}
+
+export class PgStore {
+  private constructor(
+    readonly db: PGlite,
+    readonly schema: Schema,
+  ) {}
+
+  static async open(dbDir: string | null, schema: Schema): Promise<PgStore> {
+    const store = new PgStore(await openDatabase(dbDir), schema);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const ddl: string[] = [
+      `CREATE TABLE IF NOT EXISTS _runner_meta (key text PRIMARY KEY, value text NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS _runner_blocks (number int4 PRIMARY KEY, hash text NOT NULL, parent_hash text NOT NULL, timestamp int8 NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS _runner_data_sources (seq serial PRIMARY KEY, block int4 NOT NULL, template text NOT NULL, address text NOT NULL, context jsonb)`,
+    ];
+    for (const def of this.schema.entities.values()) {
+      if (def.aggregation) continue;
+      const cols = storedFields(def).map((f) => `${q(f.name)} ${columnType(f)}`);
+      const t = q(def.name);
+      ddl.push(`CREATE TABLE IF NOT EXISTS ${t} (__vid bigserial PRIMARY KEY, __from int4 NOT NULL, __to int4 NOT NULL, ${cols.join(", ")})`);
+      ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_id_range`)} ON ${t} (id, __to, __from)`);
+      ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_from`)} ON ${t} (__from)`);
+      for (const f of storedFields(def)) {
+        if (f.name !== "id" && (f.reference || f.name === "timestamp")) {
+          ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_${f.name}`)} ON ${t} (${q(f.name)})`);
+        }
+      }
+    }
+    await this.db.exec(ddl.join(";\n"));
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = await this.db.query<{ value: string }>(`SELECT value FROM _runner_meta WHERE key = $1`, [key]);
+    return r.rows[0]?.value ?? null;
+  }
+
+  async head(): Promise<BlockPtr | null> {
+    const r = await this.db.query<{ number: number; hash: string; parent_hash: string; timestamp: string }>(
+      `SELECT number, hash, parent_hash, timestamp::text AS timestamp FROM _runner_blocks ORDER BY number DESC LIMIT 1`,
+    );
+    const row = r.rows[0];
+    return row ? { number: row.number, hash: row.hash, parentHash: row.parent_hash, timestamp: BigInt(row.timestamp) } : null;
+  }
+
+  async blockHash(number: number): Promise<string | null> {
+    const r = await this.db.query<{ hash: string }>(`SELECT hash FROM _runner_blocks WHERE number = $1`, [number]);
+    return r.rows[0]?.hash ?? null;
+  }
+
+  /** Recorded blocks, newest first, for walking back to a common ancestor. */
+  async recentBlocks(below: number, limit: number): Promise<{ number: number; hash: string }[]> {
+    const r = await this.db.query<{ number: number; hash: string }>(
+      `SELECT number, hash FROM _runner_blocks WHERE number < $1 ORDER BY number DESC LIMIT $2`,
+      [below, limit],
+    );
+    return r.rows;
+  }
+
+  async indexingError(): Promise<IndexingError | null> {
+    const raw = await this.getMeta("error");
+    return raw ? (JSON.parse(raw) as IndexingError) : null;
+  }
+
+  async blockTimestamp(number: number): Promise<bigint | null> {
+    const r = await this.db.query<{ t: string }>(
+      `SELECT timestamp::text AS t FROM _runner_blocks WHERE number <= $1 ORDER BY number DESC LIMIT 1`,
+      [number],
+    );
+    return r.rows[0] ? BigInt(r.rows[0].t) : null;
+  }
+
+  /** Latest versions of every entity handlers may load, plus the next id of each timeseries. */
+  async loadCurrent(): Promise<{ current: Map<string, Map<string, EntityData>>; seriesIds: Map<string, bigint> }> {
+    const current = new Map<string, Map<string, EntityData>>();
+    const seriesIds = new Map<string, bigint>();
+    for (const def of this.schema.entities.values()) {
+      if (def.aggregation) continue;
+      if (def.timeseries) {
+        const r = await this.db.query<{ m: string | null }>(`SELECT max(id)::text AS m FROM ${q(def.name)}`);
+        seriesIds.set(def.name, BigInt(r.rows[0]?.m ?? "0") + 1n);
+        continue;
+      }
+      const cols = storedFields(def).map((f) => selectExpr(f)).join(", ");
+      const r = await this.db.query<Record<string, unknown>>(`SELECT ${cols} FROM ${q(def.name)} WHERE __to = ${OPEN}`);
+      current.set(def.name, new Map(r.rows.map((row) => [String(row.id), rowToEntity(def, row)])));
+    }
+    return { current, seriesIds };
+  }
+
+  /**
+   * Writes a batch of committed blocks in one transaction: each entity's open version is closed at its
+   * first change in the batch, and every new version gets the range up to its successor.
+   */
+  async flush(changes: Change[], blocks: BlockPtr[], error: IndexingError | null, dataSources: { block: number; template: string; address: string; context: unknown }[] = []): Promise<void> {
+    const byEntity = new Map<string, Change[]>();
+    for (const c of changes) {
+      let list = byEntity.get(c.entity);
+      if (!list) byEntity.set(c.entity, (list = []));
+      list.push(c);
+    }
+    await this.db.transaction(async (tx) => {
+      for (const [entity, list] of byEntity) {
+        const def = this.schema.entities.get(entity)!;
+        const fields = storedFields(def);
+        const t = q(entity);
+        const idType = columnType(def.fieldMap.get("id")!);
+        const firstChange = new Map<string, number>();
+        const nextChange = new Map<Change, number>();
+        const lastSeen = new Map<string, Change>();
+        for (const c of list) {
+          if (!firstChange.has(c.id)) firstChange.set(c.id, c.block);
+          const prev = lastSeen.get(c.id);
+          if (prev) nextChange.set(prev, c.block);
+          lastSeen.set(c.id, c);
+        }
+        if (!def.immutable) {
+          const closes = [...firstChange].map(([id, block]) => ({ id, b: block }));
+          await tx.query(
+            `UPDATE ${t} SET __to = x.b FROM jsonb_to_recordset($1::jsonb) AS x(id ${idType}, b int4) WHERE ${t}.id = x.id AND ${t}.__to = ${OPEN}`,
+            [JSON.stringify(closes)],
+          );
+        }
+        const rows: Record<string, unknown>[] = [];
+        for (const c of list) {
+          if (!c.data) continue;
+          const row: Record<string, unknown> = { __from: c.block, __to: nextChange.get(c) ?? OPEN };
+          for (const f of fields) {
+            const v = c.data.get(f.name);
+            row[f.name] = v ? scalarToJson(v) : null;
+          }
+          rows.push(row);
+        }
+        if (rows.length > 0) {
+          const colList = ["__from", "__to", ...fields.map((f) => f.name)];
+          const typed = [`__from int4`, `__to int4`, ...fields.map((f) => `${q(f.name)} ${columnType(f)}`)];
+          await tx.query(
+            `INSERT INTO ${t} (${colList.map(q).join(", ")}) SELECT ${colList.map(q).join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${typed.join(", ")})`,
+            [JSON.stringify(rows)],
+          );
+        }
+      }
+      if (blocks.length > 0) {
+        await tx.query(
+          `INSERT INTO _runner_blocks (number, hash, parent_hash, timestamp) SELECT number, hash, parent_hash, timestamp FROM jsonb_to_recordset($1::jsonb) AS x(number int4, hash text, parent_hash text, timestamp int8)
+           ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp`,
+          [JSON.stringify(blocks.map((b) => ({ number: b.number, hash: b.hash, parent_hash: b.parentHash, timestamp: b.timestamp.toString() })))],
+        );
+      }
+      for (const ds of dataSources) {
+        await tx.query(`INSERT INTO _runner_data_sources (block, template, address, context) VALUES ($1, $2, $3, $4)`, [ds.block, ds.template, ds.address, JSON.stringify(ds.context)]);
+      }
+      if (error) {
+        await tx.query(`INSERT INTO _runner_meta (key, value) VALUES ('error', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [JSON.stringify(error)]);
+      }
+    });
+  }
+
+  async dataSources(): Promise<{ block: number; template: string; address: string; context: unknown }[]> {
+    const r = await this.db.query<{ block: number; template: string; address: string; context: unknown }>(
+      `SELECT block, template, address, context FROM _runner_data_sources ORDER BY seq`,
+    );
+    return r.rows;
+  }
+
+  /** Undo every block after `ancestor`: versions born later go, versions they closed reopen. */
+  async rollback(ancestor: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const def of this.schema.entities.values()) {
+        if (def.aggregation) continue;
+        const t = q(def.name);
+        await tx.query(`DELETE FROM ${t} WHERE __from > $1`, [ancestor]);
+        await tx.query(`UPDATE ${t} SET __to = ${OPEN} WHERE __to > $1 AND __to <> ${OPEN}`, [ancestor]);
+      }
+      await tx.query(`DELETE FROM _runner_blocks WHERE number > $1`, [ancestor]);
+      await tx.query(`DELETE FROM _runner_data_sources WHERE block > $1`, [ancestor]);
+      const err = await tx.query<{ value: string }>(`SELECT value FROM _runner_meta WHERE key = 'error'`);
+      if (err.rows[0] && (JSON.parse(err.rows[0].value) as IndexingError).block > ancestor) {
+        await tx.query(`DELETE FROM _runner_meta WHERE key = 'error'`);
+      }
+    });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Entity values as the host holds them, and their conversion to and from graph-ts `Value` / `Entity`
+ * objects in wasm memory. A `Value` is an enum: kind (u32) at +0, padding, 64-bit payload at +8; the
+ * payload is either the scalar itself or a pointer.
+ */
+import { AscMemory } from "./asc.js";
+import { Decimal, decimalToString, normalize } from "./bigdecimal.js";
+
+export type StoreValue =
+  | { kind: "String"; value: string }
+  | { kind: "Int"; value: number }
+  | { kind: "BigDecimal"; value: Decimal }
+  | { kind: "Bool"; value: boolean }
+  | { kind: "Array"; value: StoreValue[] }
+  | { kind: "Null" }
+  | { kind: "Bytes"; value: string }
+  | { kind: "BigInt"; value: bigint }
+  | { kind: "Int8"; value: bigint }
+  | { kind: "Timestamp"; value: bigint };
+
+export type EntityData = Map<string, StoreValue>;
+
+/** graph-ts `ValueKind` (common/value.ts). */
+const KINDS = ["String", "Int", "BigDecimal", "Bool", "Array", "Null", "Bytes", "BigInt", "Int8", "Timestamp"] as const;
+type Kind = (typeof KINDS)[number];
+
+export const NULL: StoreValue = { kind: "Null" };
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
+    throw new Error(`"${hex}" is not an even-length hex string`);
+  }
+  return Uint8Array.from(Buffer.from(clean, "hex"));
+}
+
+export function readDecimal(mem: AscMemory, ptr: number): Decimal {
+  const digits = mem.readBigInt(mem.u32(ptr));
+  const exp = mem.readBigInt(mem.u32(ptr + 4));
+  return { digits, exp: Number(exp) };
+}
+
+export function writeDecimal(mem: AscMemory, d: Decimal): number {
+  const n = normalize(d);
+  const digits = mem.writeBigInt(n.digits);
+  const exp = mem.writeBigInt(BigInt(n.exp));
+  return mem.writeObject([digits, exp], "BigDecimal");
+}
+
+export function readValue(mem: AscMemory, ptr: number): StoreValue {
+  const kind = KINDS[mem.u32(ptr)];
+  const payload = ptr + 8;
+  switch (kind) {
+    case "String":
+      return { kind, value: mem.readString(mem.u32(payload)) };
+    case "Int":
+      return { kind, value: mem.i32(payload) };
+    case "BigDecimal":
+      return { kind, value: readDecimal(mem, mem.u32(payload)) };
+    case "Bool":
+      return { kind, value: mem.u8(payload) !== 0 };
+    case "Array":
+      return { kind, value: mem.readArrayWords(mem.u32(payload)).map((p) => readValue(mem, p)) };
+    case "Null":
+      return NULL;
+    case "Bytes":
+      return { kind, value: bytesToHex(mem.readBytes(mem.u32(payload))) };
+    case "BigInt":
+      return { kind, value: mem.readBigInt(mem.u32(payload)) };
+    case "Int8":
+    case "Timestamp":
+      return { kind, value: mem.i64(payload) };
+    default:
+      throw new Error(`store value at ${ptr} has unknown kind ${mem.u32(ptr)}; the mapping and graph-ts 0.38 disagree`);
+  }
+}
+
+export function writeValue(mem: AscMemory, value: StoreValue): number {
+  const kindIndex = KINDS.indexOf(value.kind as Kind);
+  let payload: bigint;
+  switch (value.kind) {
+    case "String":
+      payload = BigInt(mem.writeString(value.value));
+      break;
+    case "Int":
+      payload = BigInt(value.value >>> 0);
+      break;
+    case "BigDecimal":
+      payload = BigInt(writeDecimal(mem, value.value));
+      break;
+    case "Bool":
+      payload = value.value ? 1n : 0n;
+      break;
+    case "Array":
+      payload = BigInt(
+        mem.writeArrayWords(
+          value.value.map((v) => writeValue(mem, v)),
+          "ArrayStoreValue",
+        ),
+      );
+      break;
+    case "Null":
+      payload = 0n;
+      break;
+    case "Bytes":
+      payload = BigInt(mem.writeBytes(hexToBytes(value.value)));
+      break;
+    case "BigInt":
+      payload = BigInt(mem.writeBigInt(value.value));
+      break;
+    case "Int8":
+    case "Timestamp":
+      payload = value.value;
+      break;
+  }
+  const ptr = mem.alloc(16, "StoreValue");
+  mem.setU32(ptr, kindIndex);
+  mem.setI64(ptr + 8, payload);
+  return ptr;
+}
+
+/** `Entity` is `TypedMap<string, Value>`: one field, an array of {key, value} entries. */
+export function readEntity(mem: AscMemory, ptr: number): EntityData {
+  const out: EntityData = new Map();
+  for (const entry of mem.readArrayWords(mem.u32(ptr))) {
+    out.set(mem.readString(mem.u32(entry)), readValue(mem, mem.u32(entry + 4)));
+  }
+  return out;
+}
+
+export function writeEntity(mem: AscMemory, entity: EntityData): number {
+  const entries: number[] = [];
+  for (const [key, value] of entity) {
+    const k = mem.writeString(key);
+    const v = writeValue(mem, value);
+    entries.push(mem.writeObject([k, v], "TypedMapEntryStringStoreValue"));
+  }
+  const array = mem.writeArrayWords(entries, "ArrayTypedMapEntryStringStoreValue");
+  return mem.writeObject([array], "TypedMapStringStoreValue");
+}
+
+/** The id as graph-node keys it: strings as-is, bytes as lowercase hex, Int8 as decimal. */
+export function idKey(value: StoreValue): string {
+  switch (value.kind) {
+    case "String":
+    case "Bytes":
+      return value.kind === "Bytes" ? value.value.toLowerCase() : value.value;
+    case "Int8":
+      return value.value.toString();
+    default:
+      throw new Error(`entity id must be a String, Bytes or Int8, got ${value.kind}`);
+  }
+}
+
+/** Plain JSON-ish rendering used by GraphQL responses and test assertions (graph-node's output forms). */
+export function displayValue(value: StoreValue): unknown {
+  switch (value.kind) {
+    case "Null":
+      return null;
+    case "BigDecimal":
+      return decimalToString(value.value);
+    case "BigInt":
+    case "Int8":
+    case "Timestamp":
+      return value.value.toString();
+    case "Array":
+      return value.value.map(displayValue);
+    default:
+      return value.value;
+  }
+}
