@@ -10,7 +10,7 @@ import { checkSamples, sampleDigest } from "../src/challenge.js";
 import { gpuReportTypes, oracleDomain } from "../src/eip712.js";
 import { HealthFlag } from "../src/health.js";
 import { parseSubmission, stringify, type NonceTicket, type ProbeSubmission } from "../src/report.js";
-import { encryptKeystore } from "../src/probe/keys.js";
+import { encryptKeystore, LIGHT_SCRYPT_N } from "../src/keys/keystore.js";
 import { main } from "../src/probe/main.js";
 import { parseProfile, replayMeasurement } from "../src/probe/replay.js";
 import { gpuUuidHash, ticketChallenge } from "../src/probe/submission.js";
@@ -144,14 +144,14 @@ describe("probe command line", function () {
 
   it("signs with a key from an encrypted keystore, and refuses a wrong password", async () => {
     const keystore = join(dir, "host.keystore.json");
-    writeFileSync(keystore, encryptKeystore(hostKey, "correct horse", 1 << 10));
+    writeFileSync(keystore, JSON.stringify(encryptKeystore(hostKey, "correct horse", { n: LIGHT_SCRYPT_N })));
     const args = ["--ticket", ticketFile, "--fleet", "7", "--keystore", keystore, "--chain-id", String(CHAIN_ID), "--oracle", ORACLE, "--replay", join(profilesDir, "a100-sxm.json")];
     const ok = await probe(args, { HOST_KEY_PASSWORD: "correct horse" });
     assert.equal(ok.code, 0, ok.stderr);
     await assertVerifies(parseSubmission(ok.stdout), ticket);
     const wrong = await probe(args, { HOST_KEY_PASSWORD: "battery staple" });
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /keystore MAC mismatch: the password is wrong/);
+    assert.match(wrong.stderr, /keystore MAC does not match: the password is wrong/);
   });
 
   describe("--node mode", () => {
@@ -192,6 +192,21 @@ describe("probe command line", function () {
       await assertVerifies(posted, ticket);
       assert.equal(posted.report.replay, true);
       assert.match(run.stderr, /\/reports accepted the report: \{"accepted":true\}/);
+    });
+
+    it("reports the node's rejection reason and message and exits non-zero", async () => {
+      const rejecting = createServer((req, res) => {
+        if (req.url?.startsWith("/nonce")) return res.writeHead(200).end(stringify(ticket));
+        req.resume();
+        req.on("end", () => res.writeHead(422).end(JSON.stringify({ accepted: false, reason: "UuidNotInFleet", field: "proof", message: "GPU not in fleet 7" })));
+      });
+      await new Promise<void>((resolve) => rejecting.listen(0, "127.0.0.1", resolve));
+      const address = rejecting.address();
+      const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      const run = await probe(["--node", base, "--fleet", "7", "--key-env", "HOST_KEY", "--chain-id", String(CHAIN_ID), "--oracle", ORACLE, "--replay", join(profilesDir, "h200.json")]);
+      rejecting.close();
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /POST http:.*\/reports answered 422: UuidNotInFleet: GPU not in fleet 7/);
     });
   });
 });

@@ -2,7 +2,8 @@
  * The probe's side of a node's HTTP API:
  *   GET  {node}/nonce?m=&n=&k=  → NonceTicket (JSON)
  *   GET  {node}/domain          → { chainId, verifyingContract } of the FleetOracle the node serves
- *   POST {node}/reports         ← ProbeSubmission (JSON, bigints as decimal strings); 2xx accepts, 4xx body { reason }
+ *   POST {node}/reports         ← ProbeSubmission (JSON, bigints as decimal strings); 2xx accepts, 4xx body { reason, message }
+ * oracle/src/node/server.ts serves /nonce and /reports; where it serves no /domain, pass --chain-id and --oracle.
  */
 import { getAddress, type Address } from "viem";
 import { oracleDomain, type OracleDomain } from "../eip712.js";
@@ -23,8 +24,10 @@ async function call(url: string, init?: RequestInit): Promise<unknown> {
     // Non-JSON bodies are reported as text below.
   }
   if (!response.ok) {
-    const reason = typeof body === "object" && body !== null && "reason" in body ? String((body as { reason: unknown }).reason) : text.slice(0, 300);
-    throw new Error(`${init?.method ?? "GET"} ${url} answered ${response.status}: ${reason}`);
+    // The node answers { reason, message } (and field, value for a rejected report); show both when present.
+    const { reason, message } = (typeof body === "object" && body !== null ? body : {}) as { reason?: unknown; message?: unknown };
+    const said = [reason, message].filter((part) => part !== undefined).map(String).join(": ") || text.slice(0, 300);
+    throw new Error(`${init?.method ?? "GET"} ${url} answered ${response.status}: ${said}`);
   }
   return body;
 }
