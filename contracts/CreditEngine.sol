@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {LiquidatorGated} from "./governance/LiquidatorGated.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
 import {IGPUSD} from "./interfaces/IGPUSD.sol";
@@ -16,7 +17,7 @@ import {Health} from "./libraries/Health.sol";
 /// @notice Vaults of fleet NFTs and the GPUSD debt drawn against them.
 /// @dev Warning: the engine trusts GPUSD, the FleetRegistry and the FleetOracle it is deployed with; none of them has
 /// transfer hooks, and every external call still comes after the state it depends on is written.
-contract CreditEngine is ICreditEngine, AccessManaged {
+contract CreditEngine is ICreditEngine, LiquidatorGated {
     using MathLib for uint256;
     using SafeCast for uint256;
 
@@ -318,7 +319,7 @@ contract CreditEngine is ICreditEngine, AccessManaged {
     /// @inheritdoc ICreditEngine
     function seize(uint256 vaultId)
         external
-        restricted
+        onlyLiquidator
         returns (uint256 debt, uint256 fleetId, address owner, uint16 classId)
     {
         (bool liquidatable, bool unhealthy, bool missedPayment) = isLiquidatable(vaultId);

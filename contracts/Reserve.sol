@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {LiquidatorGated} from "./governance/LiquidatorGated.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IReserve} from "./interfaces/IReserve.sol";
 import {ISavingsVault} from "./interfaces/ISavingsVault.sol";
@@ -11,7 +12,7 @@ import {Bounds} from "./libraries/Bounds.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 
 /// @title Reserve
-contract Reserve is IReserve, AccessManaged {
+contract Reserve is IReserve, LiquidatorGated {
     using MathLib for uint256;
     using SafeCast for uint256;
 
@@ -63,7 +64,7 @@ contract Reserve is IReserve, AccessManaged {
     }
 
     /// @inheritdoc IReserve
-    function commit(uint256 amount) external restricted returns (uint256 committed) {
+    function commit(uint256 amount) external onlyLiquidator returns (uint256 committed) {
         Books memory books = _books;
         committed = MathLib.min(amount, books.buffer - books.committed);
         uint256 total = books.committed + committed;
@@ -72,7 +73,7 @@ contract Reserve is IReserve, AccessManaged {
     }
 
     /// @inheritdoc IReserve
-    function release(uint256 amount) external restricted {
+    function release(uint256 amount) external onlyLiquidator {
         uint256 total = _books.committed;
         if (amount > total) revert ReleaseExceedsCommitted(amount, total);
         total -= amount;
@@ -81,7 +82,7 @@ contract Reserve is IReserve, AccessManaged {
     }
 
     /// @inheritdoc IReserve
-    function coverShortfall(uint256 amount) external restricted returns (uint256 covered) {
+    function coverShortfall(uint256 amount) external onlyLiquidator returns (uint256 covered) {
         Books memory books = _books;
         uint256 buf = books.buffer;
         covered = MathLib.min(amount, buf - books.committed);
