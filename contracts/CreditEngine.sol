@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {LiquidatorGated} from "./governance/LiquidatorGated.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
 import {IGPUSD} from "./interfaces/IGPUSD.sol";
@@ -16,7 +17,7 @@ import {Health} from "./libraries/Health.sol";
 /// @notice Vaults of fleet NFTs and the GPUSD debt drawn against them.
 /// @dev Warning: the engine trusts GPUSD, the FleetRegistry and the FleetOracle it is deployed with; none of them has
 /// transfer hooks, and every external call still comes after the state it depends on is written.
-contract CreditEngine is ICreditEngine, AccessManaged {
+contract CreditEngine is ICreditEngine, LiquidatorGated {
     using MathLib for uint256;
     using SafeCast for uint256;
 
@@ -318,35 +319,35 @@ contract CreditEngine is ICreditEngine, AccessManaged {
     /// @inheritdoc ICreditEngine
     function seize(uint256 vaultId)
         external
-        restricted
+        onlyLiquidator
         returns (uint256 debt, uint256 fleetId, address owner, uint16 classId)
     {
-        (bool liquidatable, bool unhealthy, bool missedPayment) = isLiquidatable(vaultId);
-        if (!liquidatable) revert NotLiquidatable(vaultId);
         VaultSlot storage v = _vaults[vaultId];
         classId = v.classId;
         fleetId = v.fleetId;
         owner = v.owner;
-        uint256 principal;
-        (debt, principal) = _writeOff(v, classId, owner);
-        emit Seized(vaultId, fleetId, owner, debt, principal, unhealthy, missedPayment);
+        debt = _writeOff(vaultId, v, classId);
         registry.transferFrom(address(this), msg.sender, fleetId);
     }
 
-    /// @dev Removes a vault's debt from its class and its principal from the totals, leaving it open and empty.
-    function _writeOff(VaultSlot storage v, uint16 classId, address owner)
-        internal
-        returns (uint256 debt, uint256 principal)
-    {
+    /// @dev Checks that the vault is liquidatable, then removes its debt from its class and its principal from the
+    /// totals, leaving it open and empty. Accrues first, so that the check (isLiquidatable's, on the same rate) and the
+    /// write-off share one compounding; a refusal reverts the accrual with it.
+    function _writeOff(uint256 vaultId, VaultSlot storage v, uint16 classId) internal returns (uint256 debt) {
+        uint256 normDebt = v.normDebt;
+        if (normDebt == 0) revert NotLiquidatable(vaultId);
         ClassSlot storage c = _classes[classId];
         (uint256 rate, uint256 mintNow) = _accrue(classId, c);
-        uint256 normDebt = v.normDebt;
-        principal = v.principal;
         // Rounds up: the auction must recover at least what the vault owed.
         debt = normDebt.rMulUp(rate);
+        uint256 principal = v.principal;
+        (bool unhealthy, bool missedPayment) = _liquidationCause(v, c, debt, principal);
+        if (!unhealthy && !missedPayment) revert NotLiquidatable(vaultId);
+        emit Seized(vaultId, v.fleetId, v.owner, debt, principal, unhealthy, missedPayment);
+
         c.normDebt -= uint128(normDebt);
         _totalPrincipal -= uint128(principal);
-        _operators[owner].principal -= uint128(principal);
+        _operators[v.owner].principal -= uint128(principal);
         v.classId = 0;
         v.fleetId = 0;
         v.scheduleStart = 0;
@@ -354,6 +355,17 @@ contract CreditEngine is ICreditEngine, AccessManaged {
         v.principal = 0;
         v.peakPrincipal = 0;
         _mintInterest(classId, mintNow);
+    }
+
+    /// @dev isLiquidatable's two causes, on a debt the caller has already computed.
+    function _liquidationCause(VaultSlot storage v, ClassSlot storage c, uint256 debt, uint256 principal)
+        internal
+        view
+        returns (bool unhealthy, bool missedPayment)
+    {
+        (uint256 value,) = oracle.liquidationValue(v.fleetId);
+        unhealthy = Health.compute(value, c.liquidationLtv, debt) < WAD;
+        missedPayment = Amortization.isMissed(_schedule(v, c), principal, block.timestamp);
     }
 
     /// @inheritdoc ICreditEngine

@@ -33,16 +33,18 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         uint96 committed; // [wad]
     }
 
+    /// @dev Laid out by who reads what: the price clock and a restart read the first slot, a tip the second, and
+    /// only a kick the third. Bounds.sol keeps every value far inside its width.
     struct ParamSlot {
         uint64 buffer; // [wad]
         uint64 floorRatio; // [wad]
         uint64 cusp; // [wad]
         uint32 duration; // [s]
         uint32 tail; // [s]
-        uint64 penalty; // [wad]
         uint64 chip; // [wad]
-        uint128 flatTip; // [wad]
-        uint128 maxTip; // [wad]
+        uint96 flatTip; // [wad]
+        uint96 maxTip; // [wad]
+        uint64 penalty; // [wad]
     }
 
     ICreditEngine public immutable engine;
@@ -117,7 +119,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         // The engine checks liquidatability, books the debt off and hands over the NFT.
         (uint256 debt, uint256 fleetId, address owner,) = engine.seize(vaultId);
 
-        ParamSlot memory p = _params;
+        ParamSlot storage p = _params;
         uint256 tip = _tip(p, debt);
         Auction memory a = _restart(fleetId, p, debt + tip, 0);
         a.owner = owner;
@@ -148,10 +150,10 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         AuctionSlot storage slot = _auctions[auctionId];
         AuctionSlot memory old = slot;
         if (old.tab == 0) revert UnknownAuction(auctionId);
-        (bool needsReset, uint256 price, uint256 elapsed) = _status(old);
+        ParamSlot storage p = _params;
+        (bool needsReset, uint256 price, uint256 elapsed) = _status(old, p);
         if (!needsReset) revert ResetNotNeeded(auctionId, elapsed, price);
 
-        ParamSlot memory p = _params;
         // The tip's share scales with what is still to recover: the tab, earlier tips included.
         uint256 tip = _tip(p, old.tab);
         // The old commitment is released and taken again, so it counts as available.
@@ -182,7 +184,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         if (a.tab == 0) revert UnknownAuction(auctionId);
         bool needsReset;
         uint256 elapsed;
-        (needsReset, price, elapsed) = _status(a);
+        (needsReset, price, elapsed) = _status(a, _params);
         if (needsReset) revert NeedsReset(auctionId, elapsed, price);
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
 
@@ -231,7 +233,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     function status(uint256 auctionId) external view returns (bool needsReset, uint256 price, uint256 elapsed) {
         AuctionSlot memory a = _auctions[auctionId];
         if (a.tab == 0) revert UnknownAuction(auctionId);
-        return _status(a);
+        return _status(a, _params);
     }
 
     /// @inheritdoc ILiquidationAuction
@@ -268,18 +270,23 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     // ---------------------------------------------------------------- internals
 
     /// @dev Linear from top to floor over `duration`, then flat. The decrease rounds down, so the price rounds up.
-    function _status(AuctionSlot memory a) internal view returns (bool needsReset, uint256 price, uint256 elapsed) {
-        ParamSlot memory p = _params;
+    /// Reads the parameters from storage, field by field, so that only the slot it needs is loaded.
+    function _status(AuctionSlot memory a, ParamSlot storage p)
+        internal
+        view
+        returns (bool needsReset, uint256 price, uint256 elapsed)
+    {
         elapsed = clock() - a.start;
         uint256 top = a.top;
         uint256 floorPrice = top.wMulUp(a.floorRatio);
-        price = elapsed >= p.duration ? floorPrice : top - (top - floorPrice).mulDivDown(elapsed, p.duration);
+        uint256 duration = p.duration;
+        price = elapsed >= duration ? floorPrice : top - (top - floorPrice).mulDivDown(elapsed, duration);
         needsReset = elapsed > p.tail || price * WAD < top * p.cusp;
     }
 
     /// @dev Prices an auction from the oracle's last good value (which answers while stale or stopped) and splits its
     /// expected shortfall at the floor. Start and floor round up, in favour of recovering the tab.
-    function _restart(uint256 fleetId, ParamSlot memory p, uint256 tab, uint256 ownCommitted)
+    function _restart(uint256 fleetId, ParamSlot storage p, uint256 tab, uint256 ownCommitted)
         internal
         view
         returns (Auction memory a)
@@ -293,7 +300,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         (a.committed, a.impaired) = _splitExpectedLoss(tab.zeroFloorSub(a.floorPrice), ownCommitted);
     }
 
-    function _tip(ParamSlot memory p, uint256 base) internal pure returns (uint256) {
+    function _tip(ParamSlot storage p, uint256 base) internal view returns (uint256) {
         return MathLib.min(p.flatTip + base.wMulDown(p.chip), p.maxTip);
     }
 
@@ -349,8 +356,8 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
             tail: p.tail,
             penalty: uint64(p.penalty),
             chip: uint64(p.chip),
-            flatTip: uint128(p.flatTip),
-            maxTip: uint128(p.maxTip)
+            flatTip: uint96(p.flatTip),
+            maxTip: uint96(p.maxTip)
         });
         emit ParamsSet(p);
     }

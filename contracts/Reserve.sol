@@ -4,14 +4,17 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {LiquidatorGated} from "./governance/LiquidatorGated.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IReserve} from "./interfaces/IReserve.sol";
 import {ISavingsVault} from "./interfaces/ISavingsVault.sol";
 import {Bounds} from "./libraries/Bounds.sol";
 import {MathLib} from "./libraries/MathLib.sol";
 
 /// @title Reserve
-contract Reserve is IReserve, AccessManaged {
+contract Reserve is IReserve, LiquidatorGated {
     using MathLib for uint256;
+    using SafeCast for uint256;
 
     /// @inheritdoc IReserve
     IERC20 public immutable gpusd;
@@ -20,10 +23,15 @@ contract Reserve is IReserve, AccessManaged {
 
     /// @inheritdoc IReserve
     uint256 public reserveFactor;
-    /// @inheritdoc IReserve
-    uint256 public buffer; // internal, not the balance: GPUSD that arrives is income until `distribute` splits it
-    /// @inheritdoc IReserve
-    uint256 public totalCommitted; // [wad] ≤ buffer
+    /// @dev One slot: every commitment, release and cover reads both. Each auction's commitment would otherwise take a
+    /// slot from zero (20k gas) and back; sharing it with the buffer, which is non-zero while anything is committed,
+    /// makes every write a cheap update.
+    struct Books {
+        uint128 buffer; // [wad] internal, not the balance: GPUSD that arrives is income until `distribute` splits it
+        uint128 committed; // [wad] ≤ buffer
+    }
+
+    Books internal _books;
 
     constructor(address authority, IERC20 gpusd_, ISavingsVault savings_, uint256 reserveFactor_)
         AccessManaged(authority)
@@ -42,8 +50,8 @@ contract Reserve is IReserve, AccessManaged {
         // The buffer's share rounds up: the first-loss cushion never comes up short by a rounding.
         toBuffer = income.wMulUp(reserveFactor);
         toSavings = income - toBuffer;
-        uint256 newBuffer = buffer + toBuffer;
-        buffer = newBuffer;
+        uint256 newBuffer = _books.buffer + toBuffer;
+        _books.buffer = newBuffer.toUint128();
         emit Distributed(income, toBuffer, toSavings, newBuffer);
 
         // After the buffer is booked, so a reentrant distribute sees no income twice.
@@ -56,29 +64,30 @@ contract Reserve is IReserve, AccessManaged {
     }
 
     /// @inheritdoc IReserve
-    function commit(uint256 amount) external restricted returns (uint256 committed) {
-        uint256 total = totalCommitted;
-        committed = MathLib.min(amount, buffer - total);
-        total += committed;
-        totalCommitted = total;
+    function commit(uint256 amount) external onlyLiquidator returns (uint256 committed) {
+        Books memory books = _books;
+        committed = MathLib.min(amount, books.buffer - books.committed);
+        uint256 total = books.committed + committed;
+        _books.committed = uint128(total); // ≤ buffer
         emit Committed(amount, committed, total);
     }
 
     /// @inheritdoc IReserve
-    function release(uint256 amount) external restricted {
-        uint256 total = totalCommitted;
+    function release(uint256 amount) external onlyLiquidator {
+        uint256 total = _books.committed;
         if (amount > total) revert ReleaseExceedsCommitted(amount, total);
         total -= amount;
-        totalCommitted = total;
+        _books.committed = uint128(total);
         emit Released(amount, total);
     }
 
     /// @inheritdoc IReserve
-    function coverShortfall(uint256 amount) external restricted returns (uint256 covered) {
-        uint256 buf = buffer;
-        covered = MathLib.min(amount, buf - totalCommitted);
+    function coverShortfall(uint256 amount) external onlyLiquidator returns (uint256 covered) {
+        Books memory books = _books;
+        uint256 buf = books.buffer;
+        covered = MathLib.min(amount, buf - books.committed);
         buf -= covered;
-        buffer = buf;
+        _books.buffer = uint128(buf);
         emit ShortfallCovered(amount, covered, buf);
         // After the buffer shrinks: the balance and the buffer fall together, so pendingIncome is unchanged.
         if (covered != 0) SafeERC20.safeTransfer(gpusd, msg.sender, covered);
@@ -86,12 +95,23 @@ contract Reserve is IReserve, AccessManaged {
 
     /// @inheritdoc IReserve
     function uncommittedBuffer() external view returns (uint256) {
-        return buffer - totalCommitted;
+        Books memory books = _books;
+        return books.buffer - books.committed;
+    }
+
+    /// @inheritdoc IReserve
+    function buffer() external view returns (uint256) {
+        return _books.buffer;
+    }
+
+    /// @inheritdoc IReserve
+    function totalCommitted() external view returns (uint256) {
+        return _books.committed;
     }
 
     /// @inheritdoc IReserve
     function pendingIncome() public view returns (uint256) {
-        return gpusd.balanceOf(address(this)).zeroFloorSub(buffer);
+        return gpusd.balanceOf(address(this)).zeroFloorSub(_books.buffer);
     }
 
     function _setReserveFactor(uint256 reserveFactor_) internal {

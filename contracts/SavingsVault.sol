@@ -8,6 +8,7 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {LiquidatorGated} from "./governance/LiquidatorGated.sol";
 import {ISavingsVault} from "./interfaces/ISavingsVault.sol";
 import {Bounds} from "./libraries/Bounds.sol";
 import {MathLib, WAD} from "./libraries/MathLib.sol";
@@ -15,7 +16,7 @@ import {MathLib, WAD} from "./libraries/MathLib.sol";
 /// @title SavingsVault
 /// @dev Modelled on Euler's EulerSavingsRate: internal `totalAssets`, interest smeared over a window. Unlike it, the
 /// release is a pure function of the current smear, so ordinary deposits and withdrawals never write the smear slot.
-contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
+contract SavingsVault is ISavingsVault, ERC4626, LiquidatorGated {
     using MathLib for uint256;
     using SafeCast for uint256;
 
@@ -91,14 +92,14 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     }
 
     /// @inheritdoc ISavingsVault
-    function impair(uint256 amount) external restricted {
+    function impair(uint256 amount) external onlyLiquidator {
         uint256 impaired = _impaired + amount;
         _impaired = impaired.toUint128();
         emit Impaired(amount, impaired, totalAssets());
     }
 
     /// @inheritdoc ISavingsVault
-    function releaseImpairment(uint256 amount) external restricted {
+    function releaseImpairment(uint256 amount) external onlyLiquidator {
         uint256 impaired = _impaired;
         if (amount > impaired) revert ReleaseExceedsImpairment(amount, impaired);
         impaired -= amount;
@@ -107,7 +108,7 @@ contract SavingsVault is ISavingsVault, ERC4626, AccessManaged {
     }
 
     /// @inheritdoc ISavingsVault
-    function absorbLoss(uint256 amount) external restricted returns (uint256 absorbed) {
+    function absorbLoss(uint256 amount) external onlyLiquidator returns (uint256 absorbed) {
         uint256 base = _assets;
         if (amount > base) base += _foldReleased();
         absorbed = MathLib.min(amount, base);

@@ -12,6 +12,7 @@
  *   everybody else is refused with AccessManagedUnauthorized, and cannot schedule or execute it through the manager;
  * - `setAuthority`: only the AccessManager itself may call it (the admin, through a delayed schedule);
  * - GPUSD `mint`/`burn`: only GPUSD's own minters; every person gets NotMinter;
+ * - the auction's entry points (LIQUIDATOR_GATED): only that contract's liquidators; every person gets NotLiquidator;
  * - anything else is open: it may revert for business reasons (arguments are zero/placeholder values built from the
  *   ABI) but never for lack of a role.
  *
@@ -35,7 +36,7 @@ import {
 import { FutureType, type Future, type IgnitionModule } from "@nomicfoundation/ignition-core";
 import { GpuCreditLocal } from "../ignition/modules/GpuCredit.js";
 import * as abis from "../abi/index.js";
-import { FUNCTION_ROLES, HUMAN_ROLES, ROLES, ROLE_DELAYS, type RoleName } from "../scripts/lib/governance.js";
+import { FUNCTION_ROLES, HUMAN_ROLES, LIQUIDATOR_GATED, ROLES, ROLE_DELAYS, type RoleName } from "../scripts/lib/governance.js";
 import { DAY, cachedFixture, deploySystem, type LocalAccountName } from "./helpers/system.js";
 
 type Sys = Awaited<ReturnType<typeof deploySystem>>;
@@ -109,26 +110,24 @@ const DESIGN_DELAYS: Record<(typeof HUMAN_ROLES)[number], number> = {
 
 /** DESIGN §3 / README "Governance": what each role may do. A function moved to the wrong role in FUNCTION_ROLES fails. */
 const DESIGN_SCOPE: Record<RoleName, { says: string; allows: (contract: string, fn: string) => boolean }> = {
-  ADMIN: { says: "role changes and GPUSD's minter set", allows: (c, f) => c === "GPUSD" && f === "setMinter" },
+  ADMIN: {
+    says: "role changes, GPUSD's minter set and the liquidator sets",
+    allows: (c, f) => (c === "GPUSD" && f === "setMinter") || (c in LIQUIDATOR_GATED && f === "setLiquidator"),
+  },
   RISK_CURATOR: {
     says: "parameters within hard-coded bounds (classes, ceilings, oracle bounds and safety parameters, fees, reserve factor, smear window)",
-    allows: (c, f) => c !== "FleetRegistry" && /^set/.test(f) && !/Minter|Signer|Quorum|Authority/.test(f),
+    allows: (c, f) => c !== "FleetRegistry" && /^set/.test(f) && !/Minter|Liquidator|Signer|Quorum|Authority/.test(f),
   },
   UNDERWRITER: { says: "onboard and retire fleets, host signer keys", allows: (c) => c === "FleetRegistry" },
   ORACLE_ADMIN: { says: "the oracle's signer set and quorum, resuming a stopped oracle", allows: (c, f) => c === "FleetOracle" && /Signer|Quorum|^resume$/.test(f) },
   GUARDIAN: { says: "pause, and stop the oracle", allows: (_c, f) => /^(pause|unpause|stop)$/.test(f) },
   RESERVE: { says: "the Reserve's hand-off of interest to savers", allows: (c, f) => c === "SavingsVault" && f === "addInterest" },
-  LIQUIDATOR: {
-    says: "the auction's seizure of a liquidatable vault and the loss waterfall (Reserve commitments and cover, savers' marks and losses)",
-    allows: (c, f) =>
-      (c === "CreditEngine" && f === "seize") ||
-      (c === "Reserve" && /^(commit|release|coverShortfall)$/.test(f)) ||
-      (c === "SavingsVault" && /^(impair|releaseImpairment|absorbLoss)$/.test(f)),
-  },
 };
 
 /** Gated by GPUSD's own minter set instead of the AccessManager (see FUNCTION_ROLES' note). */
 const MINTER_GATED: Record<string, readonly string[]> = { GPUSD: ["mint", "burn"] };
+/** Gated by the contract's own liquidator set (ILiquidatorGated) instead of the AccessManager. */
+const LIQUIDATOR_ONLY = LIQUIDATOR_GATED as Record<string, readonly string[] | undefined>;
 
 /** OpenZeppelin AccessManager's own entry points, by how AccessManager.sol guards them. */
 const MANAGER_ADMIN_FUNCTIONS = new Set([
@@ -152,6 +151,7 @@ type Rule =
   | { kind: "restricted"; role: RoleName; refusal: "AccessManagedUnauthorized" | "AccessManagerUnauthorizedAccount" }
   | { kind: "authorityOnly" }
   | { kind: "minter" }
+  | { kind: "liquidator" }
   | { kind: "relay"; relay: Relay }
   | { kind: "renounce" }
   | { kind: "open" }
@@ -171,6 +171,7 @@ function ruleFor(d: Deployed, fn: AbiFunction): Rule {
   if (role) return { kind: "restricted", role, refusal: "AccessManagedUnauthorized" };
   if (d.kind === "managed" && fn.name === "setAuthority") return { kind: "authorityOnly" };
   if (MINTER_GATED[d.contractName]?.includes(fn.name)) return { kind: "minter" };
+  if (LIQUIDATOR_ONLY[d.contractName]?.includes(fn.name)) return { kind: "liquidator" };
   return { kind: "open" };
 }
 
@@ -190,6 +191,8 @@ function title(fn: AbiFunction, rule: Rule): string {
       return `${sig}: only the AccessManager itself, i.e. the admin through a schedule ${days(ROLE_DELAYS.ADMIN)} ahead; everyone else gets AccessManagedUnauthorized`;
     case "minter":
       return `${sig}: only GPUSD's minter contracts; every person gets NotMinter`;
+    case "liquidator":
+      return `${sig}: only the contract's liquidators (the auction); every person gets NotLiquidator`;
     case "relay":
       return {
         schedule: `${sig}: only the admin can schedule an admin operation; everyone else gets AccessManagerUnauthorizedCall`,
@@ -245,7 +248,7 @@ const operationId = (caller: Address, target: Address, data: Hex) =>
 type Outcome = { reverted: false } | { reverted: true; error?: string; args: readonly unknown[]; data: Hex };
 
 /** Refusals for lack of a role, a schedule or a minter seat. An open function must never produce one. */
-const ACCESS_ERROR = /^(AccessManaged(Unauthorized|RequiredDelay)|AccessManager(Unauthorized\w*|NotScheduled|NotReady)|NotMinter)$|Unauthori[sz]ed/;
+const ACCESS_ERROR = /^(AccessManaged(Unauthorized|RequiredDelay)|AccessManager(Unauthorized\w*|NotScheduled|NotReady)|NotMinter|NotLiquidator)$|Unauthori[sz]ed/;
 const isAccessRefusal = (o: Outcome) => o.reverted && o.error !== undefined && ACCESS_ERROR.test(o.error);
 
 function revertOf(error: unknown): Outcome {
@@ -308,6 +311,8 @@ type Ctx = {
   members: Map<bigint, Map<Address, number>>;
   /** GPUSD's minter set, folded from MinterSet. */
   minters: Address[];
+  /** Each liquidator-gated contract's liquidator set by fixture key, folded from LiquidatorSet. */
+  liquidators: Record<string, Address[]>;
 };
 
 type ContractLike = { address: Address; abi: Abi };
@@ -351,8 +356,20 @@ async function context(sys: Sys): Promise<Ctx> {
     }
   }
 
+  const liquidators: Record<string, Address[]> = {};
+  for (const d of DEPLOYED.filter((x) => LIQUIDATOR_ONLY[x.contractName])) {
+    const set = new Set<Address>();
+    const logs = await sys.publicClient.getContractEvents({ address: addressOf[d.key]!, abi: abis.iLiquidatorGatedAbi, eventName: "LiquidatorSet", fromBlock: 0n });
+    for (const log of logs) {
+      const liquidator = log.args.liquidator!.toLowerCase() as Address;
+      if (log.args.allowed) set.add(liquidator);
+      else set.delete(liquidator);
+    }
+    liquidators[d.key] = [...set];
+  }
+
   const callers = CALLERS.map((c) => ({ label: c.label, address: sys.accounts[c.account].account.address, role: c.role as RoleName | undefined }));
-  cachedCtx = { manager, addressOf, callers, members, minters: [...minterSet] };
+  cachedCtx = { manager, addressOf, callers, members, minters: [...minterSet], liquidators };
   return cachedCtx;
 }
 
@@ -429,6 +446,15 @@ async function checkMinterGated(sys: Sys, ctx: Ctx, row: Row, target: Address, f
   for (const c of ctx.callers) row.expectError(c.label, "calling directly", await attempt(sys, c.address, target, data), "NotMinter", [c.address]);
   if (ctx.minters.length === 0) row.problems.push("GPUSD has no minter");
   for (const minter of ctx.minters) row.expectSuccess(`minter ${minter}`, "calling directly", await attempt(sys, minter, target, data));
+}
+
+async function checkLiquidatorGated(sys: Sys, ctx: Ctx, row: Row, d: Deployed, target: Address, fn: AbiFunction) {
+  const data = encodePlaceholderCall(fn);
+  for (const c of ctx.callers) row.expectError(c.label, "calling directly", await attempt(sys, c.address, target, data), "NotLiquidator", [c.address]);
+  const liquidators = ctx.liquidators[d.key] ?? [];
+  if (liquidators.length === 0) row.problems.push(`${d.key} has no liquidator, so ${fn.name} can never be called`);
+  // Placeholder arguments may fail for business reasons (no such vault, nothing committed); never for access.
+  for (const liquidator of liquidators) row.expectPass(`liquidator ${liquidator}`, "calling directly", await attempt(sys, liquidator, target, data));
 }
 
 async function checkOpen(sys: Sys, ctx: Ctx, row: Row, target: Address, fn: AbiFunction) {
@@ -508,6 +534,9 @@ async function checkRow(sys: Sys, ctx: Ctx, d: Deployed, fn: AbiFunction, rule: 
       break;
     case "minter":
       await checkMinterGated(sys, ctx, row, target, fn);
+      break;
+    case "liquidator":
+      await checkLiquidatorGated(sys, ctx, row, d, target, fn);
       break;
     case "relay":
       await checkRelay(sys, ctx, row, rule.relay);
@@ -644,6 +673,19 @@ describe("Access-control matrix", function () {
       for (const key of ["engine", "psm"]) assert.ok(ctx.minters.includes(ctx.addressOf[key]!.toLowerCase() as Address), `${key} is not a GPUSD minter`);
       for (const minter of ctx.minters) assert.equal(await sys.gpusd.read.isMinter([minter]), true);
       for (const c of ctx.callers) assert.equal(await sys.gpusd.read.isMinter([c.address]), false, `${c.label} is a GPUSD minter`);
+    });
+
+    it("makes the auction, and only the auction, the liquidator of the engine, the Reserve and the savings vault", async function () {
+      const auction = ctx.addressOf.auction!.toLowerCase();
+      const gated = DEPLOYED.filter((d) => LIQUIDATOR_ONLY[d.contractName]);
+      assert.deepEqual(gated.map((d) => d.contractName).sort(), Object.keys(LIQUIDATOR_GATED).sort(), "a LIQUIDATOR_GATED contract is not deployed");
+      for (const d of gated) {
+        assert.deepEqual(ctx.liquidators[d.key], [auction], `${d.key}'s liquidators (from LiquidatorSet events) are not exactly the auction`);
+        const address = ctx.addressOf[d.key]!;
+        const isLiquidator = (account: Address) => sys.publicClient.readContract({ address, abi: abis.iLiquidatorGatedAbi, functionName: "isLiquidator", args: [account] });
+        assert.equal(await isLiquidator(auction as Address), true);
+        for (const c of ctx.callers) assert.equal(await isLiquidator(c.address), false, `${c.label} is a liquidator of ${d.key}`);
+      }
     });
 
     it("refuses a stranger the AccessManager's admin operations: grantRole, making a function public, schedule and execute", async function () {

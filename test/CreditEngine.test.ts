@@ -441,7 +441,8 @@ describe("CreditEngine", function () {
       const { vaultId, operator } = await withVault(sys);
       await sys.engine.write.borrow([vaultId, usd(900_000), operator.address], { account: operator });
       const stranger = sys.accounts.stranger.account;
-      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.seize([vaultId], { account: stranger }), sys.engine, "AccessManagedUnauthorized", [stranger.address]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.seize([vaultId], { account: stranger }), sys.engine, "NotLiquidator", [stranger.address]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.setLiquidator([stranger.address, true], { account: stranger }), sys.engine, "AccessManagedUnauthorized", [stranger.address]);
       const keeper = sys.accounts.keeper.account;
       await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.auction.write.kick([vaultId, keeper.address], { account: keeper }), sys.engine, "NotLiquidatable", [vaultId]);
     });

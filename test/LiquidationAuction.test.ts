@@ -387,6 +387,15 @@ describe("LiquidationAuction", function () {
         [sys.auction, () => sys.auction.write.setParams([withParams()], from)],
         [sys.auction, () => sys.auction.write.pause(from)],
         [sys.auction, () => sys.auction.write.unpause(from)],
+        [sys.engine, () => sys.engine.write.setLiquidator([stranger.address, true], from)],
+        [sys.reserve, () => sys.reserve.write.setLiquidator([stranger.address, true], from)],
+        [sys.savings, () => sys.savings.write.setLiquidator([stranger.address, true], from)],
+        [sys.savings, () => sys.savings.write.setWithdrawalCooldown([1], from)],
+      ] as const;
+      for (const [contract, call] of unauthorized) {
+        await sys.viem.assertions.revertWithCustomErrorWithArgs(call() as never, contract as never, "AccessManagedUnauthorized" as never, [stranger.address] as never);
+      }
+      const liquidatorOnly = [
         [sys.engine, () => sys.engine.write.seize([1n], from)],
         [sys.reserve, () => sys.reserve.write.commit([1n], from)],
         [sys.reserve, () => sys.reserve.write.release([1n], from)],
@@ -394,17 +403,16 @@ describe("LiquidationAuction", function () {
         [sys.savings, () => sys.savings.write.impair([1n], from)],
         [sys.savings, () => sys.savings.write.releaseImpairment([1n], from)],
         [sys.savings, () => sys.savings.write.absorbLoss([1n], from)],
-        [sys.savings, () => sys.savings.write.setWithdrawalCooldown([1], from)],
       ] as const;
-      for (const [contract, call] of unauthorized) {
-        await sys.viem.assertions.revertWithCustomErrorWithArgs(call() as never, contract as never, "AccessManagedUnauthorized" as never, [stranger.address] as never);
+      for (const [contract, call] of liquidatorOnly) {
+        await sys.viem.assertions.revertWithCustomErrorWithArgs(call() as never, contract as never, "NotLiquidator" as never, [stranger.address] as never);
       }
     });
 
-    it("is deployed as a GPUSD minter holding the LIQUIDATOR role", async function () {
+    it("is deployed as a GPUSD minter and the liquidator of the engine, the Reserve and the savings vault", async function () {
       assert.equal(await sys.gpusd.read.isMinter([sys.auction.address]), true);
-      const [isMember] = await sys.authority.read.hasRole([12n, sys.auction.address]);
-      assert.equal(isMember, true);
+      for (const contract of [sys.engine, sys.reserve, sys.savings]) assert.equal(await contract.read.isLiquidator([sys.auction.address]), true);
+      for (const contract of [sys.engine, sys.reserve, sys.savings]) assert.equal(await contract.read.isLiquidator([sys.accounts.stranger.account.address]), false);
     });
   });
 });

@@ -218,9 +218,25 @@ describe("Reserve", function () {
       await withBuffer(s);
       const from = { account: s.accounts.stranger.account };
       const who = [getAddress(s.accounts.stranger.account.address)];
-      await rejectsWithoutEffect(s, () => s.reserve.write.commit([1n], from), s.reserve, "AccessManagedUnauthorized", who);
-      await rejectsWithoutEffect(s, () => s.reserve.write.release([0n], from), s.reserve, "AccessManagedUnauthorized", who);
-      await rejectsWithoutEffect(s, () => s.reserve.write.coverShortfall([1n], from), s.reserve, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.reserve.write.commit([1n], from), s.reserve, "NotLiquidator", who);
+      await rejectsWithoutEffect(s, () => s.reserve.write.release([0n], from), s.reserve, "NotLiquidator", who);
+      await rejectsWithoutEffect(s, () => s.reserve.write.coverShortfall([1n], from), s.reserve, "NotLiquidator", who);
+    });
+
+    it("lets only the admin change the liquidator set, and refuses a liquidator it removed", async function () {
+      const s = await load();
+      await withBuffer(s);
+      const { minter, stranger } = s.accounts;
+      await rejectsWithoutEffect(
+        s,
+        () => s.reserve.write.setLiquidator([stranger.account.address, true], { account: stranger.account }),
+        s.reserve,
+        "AccessManagedUnauthorized",
+        [getAddress(stranger.account.address)],
+      );
+      await s.viem.assertions.emitWithArgs(s.reserve.write.setLiquidator([minter.account.address, false]), s.reserve, "LiquidatorSet", [getAddress(minter.account.address), false]);
+      assert.equal(await s.reserve.read.isLiquidator([minter.account.address]), false);
+      await s.viem.assertions.revertWithCustomErrorWithArgs(s.reserve.write.commit([1n], { account: minter.account }), s.reserve, "NotLiquidator", [getAddress(minter.account.address)]);
     });
   });
 });

@@ -396,9 +396,10 @@ describe("SavingsVault", function () {
       const { stranger } = s.accounts;
       const from = { account: stranger.account };
       const who = [getAddress(stranger.account.address)];
-      await rejectsWithoutEffect(s, () => s.vault.write.impair([1n], from), s.vault, "AccessManagedUnauthorized", who);
-      await rejectsWithoutEffect(s, () => s.vault.write.releaseImpairment([0n], from), s.vault, "AccessManagedUnauthorized", who);
-      await rejectsWithoutEffect(s, () => s.vault.write.absorbLoss([1n], from), s.vault, "AccessManagedUnauthorized", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.impair([1n], from), s.vault, "NotLiquidator", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.releaseImpairment([0n], from), s.vault, "NotLiquidator", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.absorbLoss([1n], from), s.vault, "NotLiquidator", who);
+      await rejectsWithoutEffect(s, () => s.vault.write.setLiquidator([stranger.account.address, true], from), s.vault, "AccessManagedUnauthorized", who);
       await rejectsWithoutEffect(s, () => s.vault.write.setWithdrawalCooldown([1], from), s.vault, "AccessManagedUnauthorized", who);
     });
   });

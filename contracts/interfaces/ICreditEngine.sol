@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ILiquidatorGated} from "./ILiquidatorGated.sol";
+
 /// @title ICreditEngine
 /// @notice Vaults that each hold one fleet NFT and carry GPUSD debt. Collateral classes (GPU model groups) each have
 /// a stability fee compounded per second into a RAY accumulator, loan-to-value limits, a debt ceiling, a dust floor
@@ -17,7 +19,7 @@ pragma solidity 0.8.30;
 /// `grace`. A missed schedule makes the vault liquidatable whatever its health. A borrow on a running schedule raises
 /// the peak so that the allowance at the current period rises by exactly the amount borrowed (rounded up, so a borrow
 /// never by itself puts a vault behind). Repayments pay accrued interest first, then principal.
-interface ICreditEngine {
+interface ICreditEngine is ILiquidatorGated {
     struct ClassParams {
         uint256 stabilityFee; // [ray] per-second compounding factor, RAY = 0 %
         uint256 maxLtv; // [wad] debt ÷ borrowable value allowed when borrowing or removing collateral
@@ -162,7 +164,7 @@ interface ICreditEngine {
 
     /// @notice Takes a liquidatable vault's fleet NFT and debt off the books and sends the NFT to the caller (the
     /// liquidation auction), which must recover `debt`. The vault stays open and empty: its owner may lock a new
-    /// fleet in it. Restricted to the LIQUIDATOR role. Reverts NotLiquidatable unless `isLiquidatable`.
+    /// fleet in it. Liquidators only (`setLiquidator`). Reverts NotLiquidatable unless `isLiquidatable`.
     /// @dev The vault's normalized debt leaves its class, its principal leaves the global and operator totals. Interest
     /// accrued up to now stays owed to the Reserve (it is part of `debt`, which the auction recovers or books as loss).
     function seize(uint256 vaultId)

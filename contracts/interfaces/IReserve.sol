@@ -3,11 +3,12 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ISavingsVault} from "./ISavingsVault.sol";
+import {ILiquidatorGated} from "./ILiquidatorGated.sol";
 
 /// @title IReserve
 /// @notice Receives the interest the CreditEngine mints and the PSM's fees. Keeps `reserveFactor` of each new income
 /// as a first-loss buffer and forwards the rest to the SavingsVault.
-interface IReserve {
+interface IReserve is ILiquidatorGated {
     event Distributed(uint256 income, uint256 toBuffer, uint256 toSavings, uint256 buffer);
     event ReserveFactorSet(uint256 reserveFactor);
     /// @param requested [wad] expected loss the auction asked to set aside
@@ -27,16 +28,16 @@ interface IReserve {
     /// @param reserveFactor [wad] share of income kept as buffer
     function setReserveFactor(uint256 reserveFactor) external; // risk curator
 
-    /// @notice Sets aside up to `amount` of the uncommitted buffer for an auction's expected shortfall. Restricted to
-    /// the LIQUIDATOR role (the auction).
+    /// @notice Sets aside up to `amount` of the uncommitted buffer for an auction's expected shortfall. Liquidators
+    /// only (the auction; `setLiquidator`).
     /// @return committed the part set aside (≤ buffer − totalCommitted); the auction marks the rest on savers.
     function commit(uint256 amount) external returns (uint256 committed);
 
-    /// @notice Frees `amount` committed earlier. Restricted to the LIQUIDATOR role.
+    /// @notice Frees `amount` committed earlier. Liquidators only.
     function release(uint256 amount) external;
 
     /// @notice Pays up to `amount` of a realized auction shortfall from the uncommitted buffer: the buffer shrinks and
-    /// the GPUSD goes to the caller, which burns it. Restricted to the LIQUIDATOR role.
+    /// the GPUSD goes to the caller, which burns it. Liquidators only.
     /// @dev The auction releases its own commitment first, so only buffer set aside for other auctions is held back.
     /// @return covered the part paid; the auction takes the rest to the savings vault.
     function coverShortfall(uint256 amount) external returns (uint256 covered);

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {ILiquidatorGated} from "./ILiquidatorGated.sol";
 
 /// @title ISavingsVault
 /// @notice sGPUSD: an ERC-4626 vault on GPUSD that earns the interest operators pay. Interest arrives from the
@@ -12,7 +13,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// that would move zero assets or zero shares revert with ZeroAmount. Withdrawals are never blocked.
 /// @dev While no shares exist, `totalAssets` is zero: whatever the books still hold (interest released after the last
 /// saver left) belongs to no one, and the next deposit restarts it as interest smeared over a new window.
-interface ISavingsVault is IERC4626 {
+interface ISavingsVault is ILiquidatorGated, IERC4626 {
     /// @param amount [wad] new interest pulled from the caller; 0 when a deposit into an empty vault restarts orphaned
     /// assets as interest
     /// @param interestLeft [wad] unreleased interest, new included, released linearly until `smearEnd`
@@ -51,15 +52,15 @@ interface ISavingsVault is IERC4626 {
     function setWithdrawalCooldown(uint32 cooldown) external;
 
     /// @notice Marks an auction's expected loss: `totalAssets` drops by `amount` at once, so savers who leave while
-    /// the auction runs bear their share. Restricted to the LIQUIDATOR role.
+    /// the auction runs bear their share. Liquidators only (the auction; `setLiquidator`).
     function impair(uint256 amount) external;
 
     /// @notice Removes `amount` of a mark when its auction settles (the realized loss replaces it) or is reset.
-    /// Restricted to the LIQUIDATOR role.
+    /// Liquidators only.
     function releaseImpairment(uint256 amount) external;
 
     /// @notice Takes up to `amount` of a realized auction loss from savers' assets (share price falls) and sends it to
-    /// the caller, which burns it. Restricted to the LIQUIDATOR role.
+    /// the caller, which burns it. Liquidators only.
     /// @return absorbed what savers' assets could pay; the auction books the rest as uncovered bad debt.
     function absorbLoss(uint256 amount) external returns (uint256 absorbed);
 

@@ -49,7 +49,9 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   wiring.push(m.call(gpusd, "setMinter", [psm, true], { id: "minter_psm" }));
   wiring.push(m.call(gpusd, "setMinter", [auction, true], { id: "minter_auction" }));
   wiring.push(m.call(authority, "grantRole", [ROLES.RESERVE, reserve, 0], { id: "grant_RESERVE_reserve" }));
-  wiring.push(m.call(authority, "grantRole", [ROLES.LIQUIDATOR, auction, 0], { id: "grant_LIQUIDATOR_auction" }));
+  wiring.push(m.call(engine, "setLiquidator", [auction, true], { id: "liquidator_engine" }));
+  wiring.push(m.call(reserve, "setLiquidator", [auction, true], { id: "liquidator_reserve" }));
+  wiring.push(m.call(savings, "setLiquidator", [auction, true], { id: "liquidator_savings" }));
 
   // Bootstrap the launch configuration as a temporary risk curator.
   const bootstrap = m.call(authority, "grantRole", [ROLES.RISK_CURATOR, deployer, 0], { id: "bootstrap_grant", after: wiring });

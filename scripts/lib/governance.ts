@@ -14,15 +14,13 @@ export const ROLES = {
   GUARDIAN: 4n,
   /** The Reserve, the only caller of SavingsVault.addInterest. */
   RESERVE: 11n,
-  /** The LiquidationAuction: seizes vaults, commits and spends the Reserve's buffer, marks and charges savers. */
-  LIQUIDATOR: 12n,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
 
 const DAY = 24 * 60 * 60;
 
-/** Execution delays in seconds (DESIGN §3). The contract roles (RESERVE, LIQUIDATOR) act at once. */
+/** Execution delays in seconds (DESIGN §3). The contract role RESERVE acts at once. */
 export const ROLE_DELAYS: Record<RoleName, number> = {
   ADMIN: 2 * DAY,
   RISK_CURATOR: 1 * DAY,
@@ -30,7 +28,6 @@ export const ROLE_DELAYS: Record<RoleName, number> = {
   ORACLE_ADMIN: 2 * DAY,
   GUARDIAN: 0,
   RESERVE: 0,
-  LIQUIDATOR: 0,
 };
 
 /**
@@ -45,6 +42,8 @@ export const HUMAN_ROLES = ["ADMIN", "RISK_CURATOR", "UNDERWRITER", "ORACLE_ADMI
 /**
  * contract name → function name → role. Every restricted function of every contract appears here exactly once.
  * GPUSD's mint and burn are not here: they check GPUSD's own minter set, which only `setMinter` (admin) changes.
+ * Nor are the auction's calls (LIQUIDATOR_GATED): they check each contract's liquidator set, which only
+ * `setLiquidator` (admin) changes.
  */
 export const FUNCTION_ROLES = {
   GPUSD: { setMinter: "ADMIN" },
@@ -65,22 +64,31 @@ export const FUNCTION_ROLES = {
     setOperatorCeiling: "RISK_CURATOR",
     pause: "GUARDIAN",
     unpause: "GUARDIAN",
-    seize: "LIQUIDATOR",
+    setLiquidator: "ADMIN",
   },
   PegStabilityModule: { setFees: "RISK_CURATOR", pause: "GUARDIAN", unpause: "GUARDIAN" },
   SavingsVault: {
     addInterest: "RESERVE",
     setSmearWindow: "RISK_CURATOR",
     setWithdrawalCooldown: "RISK_CURATOR",
-    impair: "LIQUIDATOR",
-    releaseImpairment: "LIQUIDATOR",
-    absorbLoss: "LIQUIDATOR",
+    setLiquidator: "ADMIN",
   },
-  Reserve: { setReserveFactor: "RISK_CURATOR", commit: "LIQUIDATOR", release: "LIQUIDATOR", coverShortfall: "LIQUIDATOR" },
+  Reserve: { setReserveFactor: "RISK_CURATOR", setLiquidator: "ADMIN" },
   LiquidationAuction: { setParams: "RISK_CURATOR", pause: "GUARDIAN", unpause: "GUARDIAN" },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type GovernedContract = keyof typeof FUNCTION_ROLES;
+
+/**
+ * The LiquidationAuction's entry points into other contracts: the seizure of a liquidatable vault and the loss
+ * waterfall (Reserve commitments and cover, savers' marks and losses). Each contract lets only its liquidator set
+ * (ILiquidatorGated) call them, so a kick, reset or take does not ask the AccessManager three times.
+ */
+export const LIQUIDATOR_GATED = {
+  CreditEngine: ["seize"],
+  Reserve: ["commit", "release", "coverShortfall"],
+  SavingsVault: ["impair", "releaseImpairment", "absorbLoss"],
+} as const satisfies Partial<Record<GovernedContract, readonly string[]>>;
 
 /** Every governed contract's compiled ABI, so the role table is checked against what was actually built. */
 const GOVERNED_ABIS: Record<GovernedContract, Abi> = {

@@ -116,7 +116,7 @@ export async function openVault(p: Protocol, operator: OperatorName, fleetId: bi
   return p.engine.read.lastVaultId();
 }
 
-type HumanRole = Exclude<RoleName, "RESERVE" | "LIQUIDATOR" | "ADMIN">;
+type HumanRole = Exclude<RoleName, "RESERVE" | "ADMIN">;
 const ROLE_HOLDER: Record<HumanRole, LocalAccountName> = { RISK_CURATOR: "riskCurator", UNDERWRITER: "underwriter", ORACLE_ADMIN: "oracleAdmin", GUARDIAN: "guardian" };
 
 /**

@@ -72,7 +72,8 @@ export async function deploySavingsStack(connection: NetworkConnection) {
   await gpusd.write.setMinter([minter.account.address, true]);
   await grant(manager, "RESERVE", reserve.address);
   // The test minter also plays the liquidation auction: it may commit and spend the buffer and mark savers.
-  await grant(manager, "LIQUIDATOR", minter.account.address);
+  await vault.write.setLiquidator([minter.account.address, true]);
+  await reserve.write.setLiquidator([minter.account.address, true]);
   await grant(manager, "RISK_CURATOR", deployer.account.address);
   await grant(manager, "GUARDIAN", deployer.account.address);
 

@@ -21,7 +21,6 @@ import {ICreditEngine} from "../../../contracts/interfaces/ICreditEngine.sol";
 /// with no delay, so tests can move parameters freely; the role map itself is tested in TypeScript.
 abstract contract ProtocolFixture is TestBase {
     uint64 internal constant RESERVE_ROLE = 11;
-    uint64 internal constant LIQUIDATOR_ROLE = 12;
 
     ProtocolAccessManager internal authority;
     GPUSD internal gpusd;
@@ -107,22 +106,12 @@ abstract contract ProtocolFixture is TestBase {
         oracle.setClassBounds(1, 100e18, 100_000e18);
     }
 
-    /// @dev The auction's calls into the engine, the Reserve and the savings vault, as scripts/lib/governance.ts maps them.
+    /// @dev The auction's calls into the engine, the Reserve and the savings vault check their liquidator sets, as
+    /// scripts/lib/governance.ts (LIQUIDATOR_GATED) describes them.
     function _restrictToLiquidator() internal {
-        bytes4[] memory engineFns = new bytes4[](1);
-        engineFns[0] = engine.seize.selector;
-        authority.setTargetFunctionRole(address(engine), engineFns, LIQUIDATOR_ROLE);
-        bytes4[] memory reserveFns = new bytes4[](3);
-        reserveFns[0] = reserve.commit.selector;
-        reserveFns[1] = reserve.release.selector;
-        reserveFns[2] = reserve.coverShortfall.selector;
-        authority.setTargetFunctionRole(address(reserve), reserveFns, LIQUIDATOR_ROLE);
-        bytes4[] memory savingsFns = new bytes4[](3);
-        savingsFns[0] = savings.impair.selector;
-        savingsFns[1] = savings.releaseImpairment.selector;
-        savingsFns[2] = savings.absorbLoss.selector;
-        authority.setTargetFunctionRole(address(savings), savingsFns, LIQUIDATOR_ROLE);
-        authority.grantRole(LIQUIDATOR_ROLE, address(auction), 0);
+        engine.setLiquidator(address(auction), true);
+        reserve.setLiquidator(address(auction), true);
+        savings.setLiquidator(address(auction), true);
     }
 
     function _onboard(address operator, uint32 gpuCount) internal returns (uint256 fleetId) {
