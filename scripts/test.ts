@@ -12,6 +12,8 @@ const SUITES: Suite[] = [
   { name: "contracts", command: ["hardhat", "test", "mocha"], counts: true },
   { name: "solidity", command: ["hardhat", "test", "solidity"], counts: true },
   { name: "oracle", command: ["npm", "test", "--silent", "-w", "oracle"], counts: true },
+  { name: "subgraph", command: ["npm", "test", "--silent", "-w", "subgraph"], counts: false },
+  { name: "subgraph-runner", command: ["npm", "run", "test:runner", "--silent", "-w", "subgraph"], counts: true },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

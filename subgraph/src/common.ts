@@ -116,6 +116,18 @@ export function recordParameter(
   change.save();
 }
 
+/** CreditEngine, Reserve and SavingsVault each keep a liquidator set (the auction); a change is a governance event. */
+export function recordLiquidatorSet(event: ethereum.Event, contract: string, liquidator: Address, allowed: boolean): void {
+  recordParameter(
+    event,
+    contract,
+    "LiquidatorSet",
+    json(["liquidator", "allowed"], [liquidator.toHexString(), allowed ? "true" : "false"]),
+    -1,
+    liquidator,
+  );
+}
+
 // ------------------------------------------------------------------------------------------------ loaders
 
 export function getHealthDistribution(id: string): HealthDistribution {

@@ -16,6 +16,7 @@ import {
   Unpaused,
   VaultClosed,
   VaultOpened,
+  LiquidatorSet,
 } from "../generated/CreditEngine/CreditEngine";
 import {
   Borrow,
@@ -48,8 +49,7 @@ import {
   vaultClassId,
   writeClassPoint,
   writeProtocolPoint,
-  ZERO,
-} from "./common";
+  ZERO, recordLiquidatorSet } from "./common";
 
 const CONTRACT = "CreditEngine";
 
@@ -546,4 +546,8 @@ export function handleSeized(event: Seized): void {
   releaseFleet(vault, event, flows);
   touchVault(vault, event);
   recordMove(event, vault, event.params.fleetId.toString(), "seized", classId, null, value);
+}
+
+export function handleLiquidatorSet(event: LiquidatorSet): void {
+  recordLiquidatorSet(event, CONTRACT, event.params.liquidator, event.params.allowed);
 }

@@ -6,9 +6,10 @@ import {
   Released,
   ReserveFactorSet,
   ShortfallCovered,
+  LiquidatorSet,
 } from "../generated/Reserve/Reserve";
 import { Account, LossAbsorption, Reserve, ReserveCommitment, ReserveDistribution } from "../generated/schema";
-import { eventId, getProtocol, json, recordParameter, RiskFlows, writeProtocolPoint, zeroFloorSub, ZERO } from "./common";
+import { eventId, getProtocol, json, recordParameter, RiskFlows, writeProtocolPoint, zeroFloorSub, ZERO, recordLiquidatorSet } from "./common";
 
 const CONTRACT = "Reserve";
 
@@ -131,4 +132,8 @@ export function handleAuthorityUpdated(event: AuthorityUpdated): void {
   r.authority = event.params.authority;
   save(r, event, new RiskFlows());
   recordParameter(event, CONTRACT, "AuthorityUpdated", json(["authority"], [event.params.authority.toHexString()]), -1, event.params.authority);
+}
+
+export function handleLiquidatorSet(event: LiquidatorSet): void {
+  recordLiquidatorSet(event, CONTRACT, event.params.liquidator, event.params.allowed);
 }

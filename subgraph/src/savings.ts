@@ -11,6 +11,7 @@ import {
   Transfer,
   Withdraw,
   WithdrawalCooldownSet,
+  LiquidatorSet,
 } from "../generated/SavingsVault/SavingsVault";
 import {
   Allowance,
@@ -38,8 +39,7 @@ import {
   writeProtocolPoint,
   zeroFloorSub,
   ZERO,
-  ZERO_ADDRESS,
-} from "./common";
+  ZERO_ADDRESS, recordLiquidatorSet } from "./common";
 
 const CONTRACT = "SavingsVault";
 // ERC-4626 virtual shares: the vault's decimals offset is 6, so shares carry 24 decimals.
@@ -323,4 +323,8 @@ export function handleAuthorityUpdated(event: AuthorityUpdated): void {
   v.authority = event.params.authority;
   v.save();
   recordParameter(event, CONTRACT, "AuthorityUpdated", json(["authority"], [event.params.authority.toHexString()]), -1, event.params.authority);
+}
+
+export function handleLiquidatorSet(event: LiquidatorSet): void {
+  recordLiquidatorSet(event, CONTRACT, event.params.liquidator, event.params.allowed);
 }
