@@ -123,7 +123,8 @@ export class AscMemory {
 
   writeString(value: string): number {
     const ptr = this.alloc(value.length * 2, "String");
-    for (let i = 0; i < value.length; i++) this.view.setUint16(ptr + i * 2, value.charCodeAt(i), true);
+    // utf16le keeps lone surrogates as they are, which is what AssemblyScript strings hold.
+    this.bytes.set(Buffer.from(value, "utf16le"), ptr);
     return ptr;
   }
 
@@ -195,6 +196,18 @@ export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
 
 /** Shortest two's complement encoding that keeps the sign bit right; zero is one 0x00 byte as in num-bigint. */
 export function bigIntToSignedLe(value: bigint): Uint8Array {
+  // Most values (amounts in base units aside) fit 32 bits; those need no bigint arithmetic per byte.
+  if (value >= -0x80000000n && value <= 0x7fffffffn) {
+    let n = Number(value);
+    const small: number[] = [];
+    for (;;) {
+      const byte = n & 0xff;
+      n >>= 8;
+      small.push(byte);
+      const signBit = (byte & 0x80) !== 0;
+      if ((n === 0 && !signBit) || (n === -1 && signBit)) return Uint8Array.from(small);
+    }
+  }
   const out: number[] = [];
   let v = value;
   for (;;) {

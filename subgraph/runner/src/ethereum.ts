@@ -4,7 +4,7 @@
  * payload is a pointer for everything but booleans.
  */
 import type { AbiParameter } from "viem";
-import type { AscMemory } from "./asc.js";
+import { bigIntToSignedLe, type AscMemory } from "./asc.js";
 import { hexToBytes } from "./values.js";
 
 export interface BlockInfo {
@@ -103,48 +103,60 @@ function writeEthValue(mem: AscMemory, param: AbiParameter & { indexed?: boolean
   return ptr;
 }
 
-function writeBlock(mem: AscMemory, b: BlockInfo): number {
-  const bytes = (hex: string) => mem.writeBytes(hexToBytes(hex));
-  const big = (v: bigint) => mem.writeBigInt(v);
+/**
+ * A block's (and a transaction's) fields are written once per event; their hex and bigint encodings are
+ * computed once per object instead, since a block's events all share the same BlockInfo.
+ */
+type Field = Uint8Array | null;
+const encoded = new WeakMap<object, Field[]>();
+
+function encodings<T extends object>(key: T, build: (hex: (h: string) => Uint8Array, big: (v: bigint) => Uint8Array) => Field[]): Field[] {
+  let fields = encoded.get(key);
+  if (!fields) encoded.set(key, (fields = build(hexToBytes, bigIntToSignedLe)));
+  return fields;
+}
+
+function writeFields(mem: AscMemory, fields: Field[], type: "EthereumBlock" | "EthereumTransaction"): number {
   return mem.writeObject(
-    [
-      bytes(b.hash),
-      bytes(b.parentHash),
-      bytes(b.unclesHash),
-      bytes(b.author),
-      bytes(b.stateRoot),
-      bytes(b.transactionsRoot),
-      bytes(b.receiptsRoot),
-      big(b.number),
-      big(b.gasUsed),
-      big(b.gasLimit),
-      big(b.timestamp),
-      big(b.difficulty),
-      big(b.totalDifficulty),
-      b.size === null ? 0 : big(b.size),
-      b.baseFeePerGas === null ? 0 : big(b.baseFeePerGas),
-    ],
-    "EthereumBlock",
+    fields.map((f) => (f === null ? 0 : mem.writeBytes(f))),
+    type,
   );
 }
 
+function writeBlock(mem: AscMemory, b: BlockInfo): number {
+  const fields = encodings(b, (hex, big) => [
+    hex(b.hash),
+    hex(b.parentHash),
+    hex(b.unclesHash),
+    hex(b.author),
+    hex(b.stateRoot),
+    hex(b.transactionsRoot),
+    hex(b.receiptsRoot),
+    big(b.number),
+    big(b.gasUsed),
+    big(b.gasLimit),
+    big(b.timestamp),
+    big(b.difficulty),
+    big(b.totalDifficulty),
+    b.size === null ? null : big(b.size),
+    b.baseFeePerGas === null ? null : big(b.baseFeePerGas),
+  ]);
+  return writeFields(mem, fields, "EthereumBlock");
+}
+
 function writeTransaction(mem: AscMemory, t: TransactionInfo): number {
-  const bytes = (hex: string) => mem.writeBytes(hexToBytes(hex));
-  const big = (v: bigint) => mem.writeBigInt(v);
-  return mem.writeObject(
-    [
-      bytes(t.hash),
-      big(t.index),
-      bytes(t.from),
-      t.to === null ? 0 : bytes(t.to),
-      big(t.value),
-      big(t.gasLimit),
-      big(t.gasPrice),
-      bytes(t.input),
-      big(t.nonce),
-    ],
-    "EthereumTransaction",
-  );
+  const fields = encodings(t, (hex, big) => [
+    hex(t.hash),
+    big(t.index),
+    hex(t.from),
+    t.to === null ? null : hex(t.to),
+    big(t.value),
+    big(t.gasLimit),
+    big(t.gasPrice),
+    hex(t.input),
+    big(t.nonce),
+  ]);
+  return writeFields(mem, fields, "EthereumTransaction");
 }
 
 export function writeEvent(mem: AscMemory, e: EventInfo): number {

@@ -3,7 +3,7 @@
  * rolling back to the newest recorded block that still is; then fetches logs of the watched addresses in
  * ranges, runs the blocks that carry them, and flushes each range to the store in one transaction.
  */
-import { createPublicClient, http, type Block, type Hex, type PublicClient, type Transaction } from "viem";
+import { BlockNotFoundError, createPublicClient, http, type Block, type Hex, type PublicClient, type Transaction } from "viem";
 import type { BlockInfo, TransactionInfo } from "./ethereum.js";
 import type { EntityState } from "./entity-state.js";
 import type { Indexer, RawLog } from "./indexer.js";
@@ -63,7 +63,8 @@ export class Follower {
     private readonly store: PgStore,
   ) {
     // cacheTime 0: viem otherwise serves eth_blockNumber from a 4 s cache and polls would miss fresh blocks.
-    this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 0 }), cacheTime: 0 }) as PublicClient;
+    // Retries: a busy node (timeouts, 5xx, a dropped keep-alive socket) must cost a delay, not a failed poll.
+    this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 3 }), cacheTime: 0 }) as PublicClient;
   }
 
   async init(): Promise<void> {
@@ -82,8 +83,11 @@ export class Follower {
     try {
       const b = await this.client.getBlock({ blockNumber: BigInt(number) });
       return b.hash;
-    } catch {
-      return null; // the chain is shorter than that now
+    } catch (error) {
+      // Only "no such block" means the chain got shorter. Any other failure must abort the poll: read as a
+      // missing block, one dropped request at the head would roll back and re-index a block that never changed.
+      if (error instanceof BlockNotFoundError) return null;
+      throw error;
     }
   }
 

@@ -4,7 +4,7 @@
  * handler fails, the block's writes are dropped and indexing stops there with the handler and message.
  */
 import { readFileSync } from "node:fs";
-import { decodeEventLog, type Hex } from "viem";
+import { decodeAbiParameters, type AbiEvent, type AbiParameter, type Hex } from "viem";
 import { EntityState } from "./entity-state.js";
 import { writeEvent, type BlockInfo, type EventInfo, type TransactionInfo } from "./ethereum.js";
 import { MappingError, MappingModule, type HandlerContext, type LogLevel } from "./host.js";
@@ -32,6 +32,50 @@ export interface CreatedDataSource {
   template: string;
   address: string;
   context: unknown;
+}
+
+/** Where each input of an event lives: indexed ones in topics[1..], the rest ABI-encoded in data. */
+interface EventLayout {
+  indexed: { input: AbiParameter; topic: number; dynamic: boolean }[];
+  data: AbiParameter[];
+}
+
+const layouts = new WeakMap<AbiEvent, EventLayout>();
+
+function layoutOf(event: AbiEvent): EventLayout {
+  let layout = layouts.get(event);
+  if (!layout) {
+    layout = { indexed: [], data: [] };
+    for (const input of event.inputs) {
+      if ((input as { indexed?: boolean }).indexed) {
+        const dynamic = input.type === "string" || input.type === "bytes" || input.type.endsWith("]") || input.type.startsWith("tuple");
+        layout.indexed.push({ input, topic: layout.indexed.length + 1, dynamic });
+      } else layout.data.push(input);
+    }
+    layouts.set(event, layout);
+  }
+  return layout;
+}
+
+/**
+ * Decodes a log the handler matched by topic0. viem's decodeEventLog re-hashes the event signature on
+ * every call to find the ABI item; the handler table has already done that, so only the values are decoded.
+ */
+function decodeParams(event: AbiEvent, log: RawLog): EventInfo["params"] {
+  const layout = layoutOf(event);
+  if (log.topics.length !== layout.indexed.length + 1) {
+    throw new Error(`log ${log.logIndex} of ${log.transactionHash} has ${log.topics.length - 1} indexed values; ${event.name} declares ${layout.indexed.length}`);
+  }
+  const values = new Map<AbiParameter, unknown>();
+  for (const { input, topic, dynamic } of layout.indexed) {
+    // Indexed dynamic values are only present as their keccak hash in the topic.
+    values.set(input, dynamic ? log.topics[topic] : decodeAbiParameters([input], log.topics[topic] as Hex)[0]);
+  }
+  if (layout.data.length > 0) {
+    const decoded = decodeAbiParameters(layout.data, log.data as Hex);
+    layout.data.forEach((input, i) => values.set(input, decoded[i]));
+  }
+  return event.inputs.map((input) => ({ name: input.name ?? "", abi: input, value: values.get(input) }));
 }
 
 export type Logger = (level: LogLevel, message: string) => void;
@@ -117,13 +161,7 @@ export class Indexer {
         if (!handler) continue;
         const tx = transactions.get(log.transactionHash.toLowerCase());
         if (!tx) throw new Error(`block ${number}: transaction ${log.transactionHash} of log ${log.logIndex} is missing from the block body`);
-        const decoded = decodeEventLog({ abi: [handler.abiEvent], data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]], strict: true });
-        const args = decoded.args as unknown;
-        const params = handler.abiEvent.inputs.map((input, i) => ({
-          name: input.name ?? "",
-          abi: input,
-          value: Array.isArray(args) ? args[i] : (args as Record<string, unknown>)[input.name ?? String(i)],
-        }));
+        const params = decodeParams(handler.abiEvent, log);
         const info: EventInfo = {
           address: log.address.toLowerCase(),
           logIndex: BigInt(log.logIndex),

@@ -32,10 +32,12 @@ export function bytesToHex(bytes: Uint8Array): string {
 
 export function hexToBytes(hex: string): Uint8Array {
   const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
-  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
+  // Buffer stops decoding at the first non-hex pair, so a short result is how bad input shows.
+  const bytes = Buffer.from(clean, "hex");
+  if (clean.length % 2 !== 0 || bytes.length * 2 !== clean.length) {
     throw new Error(`"${hex}" is not an even-length hex string`);
   }
-  return Uint8Array.from(Buffer.from(clean, "hex"));
+  return bytes;
 }
 
 export function readDecimal(mem: AscMemory, ptr: number): Decimal {

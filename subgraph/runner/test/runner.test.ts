@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { network } from "hardhat";
@@ -205,6 +206,41 @@ describe("local subgraph runner on a Hardhat node", function () {
     const newLogs = await pub.getLogs({ address: FIXTURE_ADDRESS as Hex, fromBlock: BigInt(headBefore + 1) });
     assert.equal(runner.status().eventsProcessed, 1, `only the one new transfer is indexed after the restart: ${JSON.stringify(newLogs.map((l) => [l.blockNumber?.toString(), l.topics[0]]))} head ${headBefore} status ${JSON.stringify(runner.status(), (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
     await assertMatchesChain();
+  });
+
+  it("treats a failed block read at the head as a failed request, never as a reorg", async function () {
+    // A proxy in front of the node answers 503 to the first block reads, as a node does when it is busy.
+    // Were a failed read taken for a missing block, the restarted runner would roll back its head block.
+    let failures = 2;
+    const proxy: Server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks).toString();
+      if ((JSON.parse(body) as { method: string }).method === "eth_getBlockByNumber" && failures > 0) {
+        failures--;
+        res.writeHead(503).end("busy");
+        return;
+      }
+      const upstream = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+      res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      await runner.stop();
+      await send("transfer", [accounts[2], 6n], accounts[3]);
+      const { port } = proxy.address() as { port: number };
+      runner = await startRunner({ rpcUrl: `http://127.0.0.1:${port}`, subgraphDir: FIXTURE_DIR, dbDir, port: 0, name: "fixture/usdc", pollMs: 600_000 });
+      await runner.sync();
+      assert.equal(failures, 0, "the proxy failed the head check");
+      assert.equal(runner.status().rollbacks, 0);
+      assert.equal(runner.status().eventsProcessed, 1);
+      await assertMatchesChain();
+    } finally {
+      await runner.stop();
+      proxy.closeAllConnections();
+      proxy.close();
+      runner = await startRunner({ rpcUrl, subgraphDir: FIXTURE_DIR, dbDir, port: 0, name: "fixture/usdc", pollMs: 600_000 });
+    }
   });
 
   it("rejects malformed queries with graph-node's error shape", async function () {
