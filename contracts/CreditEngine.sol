@@ -48,6 +48,15 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         uint128 peakPrincipal;
     }
 
+    /// @dev A class's terms as liquidatableVaults reads them, once per run of vaults of the same class.
+    struct ScanTerms {
+        uint256 rate; // [ray] projected to now
+        uint256 liquidationLtv;
+        uint256 term;
+        uint256 period;
+        uint256 grace;
+    }
+
     struct OperatorSlot {
         uint128 principal; // [wad]
         uint128 ceiling; // [wad] 0 = the default ceiling
@@ -453,25 +462,22 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
     function liquidatableVaults(uint256 fromId, uint256 count) external view returns (uint256[] memory vaultIds) {
         uint256 end = fromId + count;
         if (end > uint256(_lastVaultId) + 1) end = uint256(_lastVaultId) + 1;
-        vaultIds = new uint256[](end > fromId ? end - fromId : 0);
+        uint256[] memory fleetIds;
+        (vaultIds, fleetIds) = _indebtedVaults(fromId, end);
+        uint256[] memory values = oracle.liquidationValues(fleetIds);
         uint256 found;
         uint256 cachedClass = type(uint256).max;
-        uint256 rate;
-        ClassSlot storage c = _classes[0];
-        for (uint256 id = fromId; id < end; ++id) {
-            VaultSlot storage v = _vaults[id];
-            uint256 normDebt = v.normDebt;
-            if (normDebt == 0) continue;
-            if (v.classId != cachedClass) {
-                cachedClass = v.classId;
-                c = _classes[v.classId];
-                rate = _projectedRate(c);
+        ScanTerms memory t;
+        for (uint256 i; i < vaultIds.length; ++i) {
+            VaultSlot storage v = _vaults[vaultIds[i]];
+            uint256 classId = v.classId;
+            if (classId != cachedClass) {
+                cachedClass = classId;
+                ClassSlot storage c = _classes[uint16(classId)];
+                t = ScanTerms(_projectedRate(c), c.liquidationLtv, c.term, c.period, c.grace);
             }
-            (uint256 value,) = oracle.liquidationValue(v.fleetId);
-            if (
-                Health.compute(value, c.liquidationLtv, normDebt.rMulUp(rate)) < WAD
-                    || Amortization.isMissed(_schedule(v, c), v.principal, block.timestamp)
-            ) vaultIds[found++] = id;
+            // `found` never passes `i`, so the ids are overwritten in place.
+            if (_liquidatableAt(v, values[i], t)) vaultIds[found++] = vaultIds[i];
         }
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -579,6 +585,48 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         if (amount == 0) return;
         emit InterestMinted(classId, reserve, amount);
         gpusd.mint(reserve, amount);
+    }
+
+    /// @dev The vaults in `[fromId, end)` with debt, and their fleets.
+    function _indebtedVaults(uint256 fromId, uint256 end)
+        internal
+        view
+        returns (uint256[] memory vaultIds, uint256[] memory fleetIds)
+    {
+        uint256 n = end > fromId ? end - fromId : 0;
+        vaultIds = new uint256[](n);
+        fleetIds = new uint256[](n);
+        uint256 found;
+        for (uint256 id = fromId; id < end; ++id) {
+            VaultSlot storage v = _vaults[id];
+            if (v.normDebt == 0) continue;
+            vaultIds[found] = id;
+            fleetIds[found++] = v.fleetId;
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(vaultIds, found)
+            mstore(fleetIds, found)
+        }
+    }
+
+    /// @dev isLiquidatable's test for a vault with debt, in fewer EVM steps (a keeper's eth_call pays per step):
+    /// - unhealthy: Health.compute(value, ltv, debt) < WAD, i.e. ⌊⌊value·ltv/WAD⌋·WAD/debt⌋ < WAD, holds exactly when
+    ///   ⌊value·ltv/WAD⌋ < debt;
+    /// - missed: Amortization.isMissed written out on the vault's fields.
+    /// Unchecked products cannot overflow: value < 2^102 (uint48 cents), ltv < 2^64, term and period < 2^32, principal
+    /// and peak < 2^128; divisions by zero still revert, as in isLiquidatable. Debt stays checked: `rate` is unbounded.
+    function _liquidatableAt(VaultSlot storage v, uint256 value, ScanTerms memory t) internal view returns (bool) {
+        uint256 debt = uint256(v.normDebt).rMulUp(t.rate);
+        unchecked {
+            if (value * t.liquidationLtv / WAD < debt) return true;
+            uint256 principal = v.principal;
+            if (principal == 0) return false;
+            uint256 peak = v.peakPrincipal;
+            uint256 headroom = peak > principal ? peak - principal : 0;
+            uint256 k = t.term * headroom / (t.period * peak) + 1;
+            return block.timestamp > uint256(uint40(v.scheduleStart + k * t.period)) + t.grace;
+        }
     }
 
     function _projectedRate(ClassSlot storage c) internal view returns (uint256) {

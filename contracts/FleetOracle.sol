@@ -248,6 +248,19 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     }
 
     /// @inheritdoc IFleetOracle
+    function liquidationValues(uint256[] calldata fleetIds) external view returns (uint256[] memory values) {
+        values = new uint256[](fleetIds.length);
+        for (uint256 i; i < fleetIds.length; ++i) {
+            uint256 fleetId = fleetIds[i];
+            uint256 word = _fleets[fleetId].word;
+            if (uint40(word >> OBSERVED_AT_SHIFT) == 0) revert NoValuation(fleetId);
+            unchecked {
+                values[i] = uint48(word) * CENT; // < 2^102
+            }
+        }
+    }
+
+    /// @inheritdoc IFleetOracle
     function fleetState(uint256 fleetId) external view returns (FleetState memory) {
         FleetSlot memory fleet = _loadFleet(fleetId);
         return FleetState({

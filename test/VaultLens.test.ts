@@ -50,6 +50,37 @@ describe("VaultLens", function () {
     assert.deepEqual(views.map((v) => [v.unhealthy, v.missedPayment]), [[false, false], [true, true], [false, true]]);
   });
 
+  it("judges each vault on its own fleet's value when vaults without debt sit between them", async function () {
+    const sys = await load();
+    const [v1, v2, v3] = sys.vaultIds as [bigint, bigint, bigint];
+    const a = sys.accounts.operatorA.account;
+    // Vault 1 repays everything but stays open, so the page's vaults with debt no longer line up with its ids. Vault
+    // 2's fleet loses 40 %; vault 3's fleet is worth more than vault 2's debt, so reading vault 3's value for vault 2
+    // (or vault 2's for vault 3) changes the answer.
+    await sys.gpusd.write.transfer([a.address, usd(10_000)], { account: sys.accounts.operatorB.account });
+    await sys.engine.write.repay([v1, 2n ** 256n - 1n], { account: a });
+    await publishRound(sys, sys.valuations().map((v) => (v.fleetId === sys.fleetIds[1] ? { ...v, value: (v.value * 60n) / 100n } : v)));
+
+    const expected: bigint[] = [];
+    for (const id of [v1, v2, v3]) if ((await sys.engine.read.isLiquidatable([id]))[0]) expected.push(id);
+    assert.deepEqual(expected, [v2]);
+    for (let from = 0n; from <= 4n; from++) {
+      for (let count = 1n; count <= 4n; count++) {
+        const want = expected.filter((id) => id >= from && id < from + count);
+        assert.deepEqual(await sys.lens.read.liquidatable([from, count]), want, `page [${from}, ${from + count})`);
+      }
+    }
+  });
+
+  it("reads many fleets' liquidation values in one call, in the order asked", async function () {
+    const sys = await load();
+    const [f1, f2, f3] = sys.fleetIds as [bigint, bigint, bigint];
+    const one = async (id: bigint) => (await sys.oracle.read.liquidationValue([id]))[0];
+    assert.deepEqual(await sys.oracle.read.liquidationValues([[f3, f1, f2, f3]]), [await one(f3), await one(f1), await one(f2), await one(f3)]);
+    assert.deepEqual(await sys.oracle.read.liquidationValues([[]]), []);
+    await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.oracle.read.liquidationValues([[f1, 999n, f2]]), sys.oracle, "NoValuation", [999n]);
+  });
+
   it("skips closed vaults", async function () {
     const sys = await load();
     const v1 = sys.vaultIds[0]!;

@@ -201,7 +201,8 @@ interface ICreditEngine is ILiquidatorGated {
     /// @notice Ids of the vaults in `[fromId, fromId + count)` that can be liquidated now, for either cause: the same
     /// answer as `isLiquidatable`, a page at a time, compounding each class's rate once per page.
     /// @dev A view for keepers: its loop runs in eth_call and costs no one gas on-chain. Nothing that changes state
-    /// loops over vaults.
+    /// loops over vaults. A local node's eth_call costs time per EVM step, so the page reads every fleet value in one
+    /// `FleetOracle.liquidationValues` call and skips vaults without debt before reading anything else.
     function liquidatableVaults(uint256 fromId, uint256 count) external view returns (uint256[] memory vaultIds);
 
     /// @notice Largest additional borrow that would pass the LTV check now (ceilings not included).
