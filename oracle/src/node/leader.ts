@@ -2,10 +2,13 @@
  * Leading a round: gather the live nodes' observations, take the median, drop what the contract would refuse, collect
  * a quorum of signatures, relay. And the timer that decides who leads.
  *
- * Who leads: the nodes sorted by address take turns by round id. A node that has seen no new round for one more tick
- * passes the turn to the next, so a dead leader costs one interval, and the network keeps publishing as long as a
- * quorum is alive. Nodes' ticks are not synchronized, so two nodes may lead the same round; the second relay finds
- * the round landed (or reverts RoundNotIncreasing) and stops, so that costs at most one wasted dry run.
+ * Who leads: the nodes sorted by address take turns by round id. A node that has seen no new round for two more
+ * ticks passes the turn to the next, so a dead leader costs about two intervals, and the network keeps publishing as
+ * long as a quorum is alive. Two, not one: nodes' ticks are not synchronized, so a node's first tick after a round
+ * lands can fall just after the landing and its second just before the rightful leader's first tick; handing over
+ * after one tick let the wrong node lead (or two nodes race) whenever ticks fell that way. Two nodes may still lead
+ * the same round when a round takes longer than an interval; the second relay finds the round landed (or reverts
+ * RoundNotIncreasing) and stops, so that costs at most one wasted dry run.
  */
 import { getAddress, recoverAddress, type Address, type LocalAccount, type PublicClient } from "viem";
 import { hashRound, sortSignatures, type Round, type SignedMessage } from "../eip712.js";
@@ -16,6 +19,9 @@ import type { NodeCore } from "./node.js";
 import { DEFAULT_RETRY, submitRound, type RetryPolicy, type SubmitOutcome } from "./submit.js";
 
 export type Peer = { url: string; address: Address };
+
+/** Ticks without a new round after which the turn passes on (see the header for why two). */
+export const HANDOVER_TICKS = 2;
 
 export type LeadOutcome =
   | { outcome: "submitted"; round: Round; submit: SubmitOutcome; observers: Address[]; signers: Address[] }
@@ -161,10 +167,10 @@ export function createLeader(config: LeaderConfig) {
     return { outcome: "submitted", round, submit, observers, signers: chosen.map((s) => s.signer) };
   }
 
-  /** The node whose turn it is to lead `roundId` after `missedTicks` ticks without a new round. */
-  function leaderOf(roundId: bigint, missedTicks: number): Address {
+  /** The node whose turn it is to lead `roundId` after `passedTurns` turns went by without a new round. */
+  function leaderOf(roundId: bigint, passedTurns: number): Address {
     const sorted = config.peers().map((p) => getAddress(p.address)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    return sorted[Number((roundId + BigInt(missedTicks)) % BigInt(sorted.length))]!;
+    return sorted[Number((roundId + BigInt(passedTurns)) % BigInt(sorted.length))]!;
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -173,19 +179,24 @@ export function createLeader(config: LeaderConfig) {
   let missed = 0;
   let busy = false;
 
-  async function tick() {
+  /**
+   * One tick of the timer: leads when it is this node's turn, else returns null. Exposed so a caller (a test, a
+   * demo moving chain time) can drive the rotation step by step instead of racing the timer.
+   */
+  async function tick(): Promise<LeadOutcome | null> {
     const latest = await core.chain.latestRoundId();
     core.metrics.lastRoundId.set(Number(latest));
     if (latest !== lastSeen) {
       lastSeen = latest;
       missed = 0;
     } else missed++;
-    if (leaderOf(latest + 1n, missed) === core.address) await leadRound();
+    return leaderOf(latest + 1n, Math.floor(missed / HANDOVER_TICKS)) === core.address ? leadRound() : null;
   }
 
   return {
     leadRound,
     leaderOf,
+    tick,
     /** Publishes on a timer: each tick, the node whose turn it is leads. */
     start(intervalMs: number) {
       if (timer) return;

@@ -1,6 +1,7 @@
 /**
  * A node on HTTP (node:http, no framework):
  *   GET  /nonce?m=&n=&k=      → 200 NonceTicket                 (dimensions optional; 400 when out of range)
+ *   GET  /domain              → 200 { chainId, verifyingContract }  the EIP-712 domain a probe signs its report under
  *   POST /reports             ← ProbeSubmission  → 200 { accepted: true, fleetId, gpuUuidHash, nonce }
  *                                                → 422 { accepted: false, reason, field, value, message }
  *   GET  /observation?at=T    → 200 Observation at unix time T  (400 when T is too old or ahead)
@@ -71,6 +72,7 @@ export async function serveNode(core: NodeCore, opts: { host?: string; port?: nu
         throw error;
       }
     }
+    if (at === "GET /domain") return send(res, 200, { chainId: core.domain.chainId, verifyingContract: core.domain.verifyingContract });
     if (at === "POST /reports") {
       const result = await core.accept(await readBody(req));
       if (result.accepted) return send(res, 200, { accepted: true, fleetId: result.report.fleetId, gpuUuidHash: result.report.gpuUuidHash, nonce: result.report.nonce });
@@ -106,7 +108,7 @@ export async function serveNode(core: NodeCore, opts: { host?: string; port?: nu
         return send(res, 503, { ok: false, node: core.address, error: (error as Error).message });
       }
     }
-    throw new HttpError(404, `${at} is not a route; see GET /nonce, POST /reports, GET /observation, POST /sign, GET /metrics, GET /health`);
+    throw new HttpError(404, `${at} is not a route; see GET /nonce, GET /domain, POST /reports, GET /observation, POST /sign, GET /metrics, GET /health`);
   }
 
   const server = createServer((req, res) => {

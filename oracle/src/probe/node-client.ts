@@ -3,7 +3,7 @@
  *   GET  {node}/nonce?m=&n=&k=  → NonceTicket (JSON)
  *   GET  {node}/domain          → { chainId, verifyingContract } of the FleetOracle the node serves
  *   POST {node}/reports         ← ProbeSubmission (JSON, bigints as decimal strings); 2xx accepts, 4xx body { reason, message }
- * oracle/src/node/server.ts serves /nonce and /reports; where it serves no /domain, pass --chain-id and --oracle.
+ * oracle/src/node/server.ts serves all three; against a node that serves no /domain, pass --chain-id and --oracle.
  */
 import { getAddress, type Address } from "viem";
 import { oracleDomain, type OracleDomain } from "../eip712.js";
