@@ -66,9 +66,7 @@ export function ticketNonce(ticket: Pick<NonceTicket, "issuer" | "issuedAt" | "s
 }
 
 /** JSON with bigints as decimal strings; `parseSubmission` restores them. */
-export function stringify(value: unknown, space?: number): string {
-  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), space);
-}
+export { stringify } from "../../scripts/lib/log.js";
 
 /** Restores a submission's bigint fields. Validation of content is the node's job; this only rebuilds types. */
 export function parseSubmission(json: string): ProbeSubmission {

