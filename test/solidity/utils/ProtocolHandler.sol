@@ -177,7 +177,7 @@ contract ProtocolHandler is TestBase {
     /// refuse (a borrow while paused, stopped or stale; a sale while the PSM is paused; auctions while paused; a
     /// withdrawal of locked shares): `ok` there means the protocol refused as it must.
     function actionNames() external pure returns (bytes32[] memory n) {
-        n = new bytes32[](37);
+        n = new bytes32[](38);
         (n[0], n[1], n[2], n[3]) = ("open", "addCollateral", "removeCollateral", "close");
         (n[4], n[5], n[6], n[7]) = ("borrow", "borrowBlocked", "repayPart", "repayFull");
         (n[8], n[9], n[10], n[11]) = ("accrue", "psmSell", "psmSellBlocked", "psmRedeem");
@@ -187,7 +187,7 @@ contract ProtocolHandler is TestBase {
         (n[24], n[25], n[26], n[27]) = ("warp", "warpStale", "oracleStop", "oracleResume");
         (n[28], n[29], n[30], n[31]) = ("kick", "kickBlocked", "redo", "redoBlocked");
         (n[32], n[33], n[34], n[35]) = ("take", "takeBlocked", "pause", "unpause");
-        n[36] = "setClass";
+        (n[36], n[37]) = ("setClass", "takeBelowPrice");
     }
 
     // ---------------------------------------------------------------- bookkeeping
@@ -323,8 +323,16 @@ contract ProtocolHandler is TestBase {
         }
     }
 
+    /// Pledges a fleet its owner holds into the first empty vault of theirs from a random starting point.
     function addCollateral(uint256 vaultSeed, uint256 fleetSeed) external tracked othersStayHealthy(0) {
-        (uint256 id, ICreditEngine.Vault memory v) = _vault(vaultSeed);
+        uint256 last = engine.lastVaultId();
+        uint256 id;
+        ICreditEngine.Vault memory v;
+        for (uint256 i; i < last; ++i) {
+            id = (vaultSeed % last + i) % last + 1;
+            v = engine.vault(id);
+            if (v.owner != address(0) && v.fleetId == 0) break;
+        }
         if (v.owner == address(0) || v.fleetId != 0) return;
         for (uint256 i; i < fleets.length; ++i) {
             uint256 fleetId = fleets[(fleetSeed + i) % fleets.length];
@@ -710,10 +718,24 @@ contract ProtocolHandler is TestBase {
     }
 
     /// The buyer is funded by minting exactly the price; the fleet goes to a random actor, who may pledge it again.
-    /// Refused while paused.
-    function take(uint256 auctionSeed, uint256 receiverSeed) external tracked othersStayHealthy(0) {
+    /// Refused while paused. Half the buyers bid below the price (down to 40 % of the start), which the auction
+    /// must refuse (PriceAboveMax), so auctions also linger into their tail and need a reset.
+    function take(uint256 auctionSeed, uint256 receiverSeed, uint256 bidSeed) external tracked othersStayHealthy(0) {
         uint256 id = _liveAuction(auctionSeed, false);
-        if (id != 0) _take(id, actors[receiverSeed % actors.length]);
+        if (id == 0) return;
+        (, uint256 price,) = auction.status(id);
+        uint256 bid = auction.auction(id).top * bound(bidSeed, 0.4e18, 1e18) / WAD;
+        if (bidSeed % 2 == 0 && bid < price && !auction.paused()) {
+            _mint(BUYER, bid);
+            vm.prank(BUYER);
+            try auction.take(id, bid, BUYER) {
+                if (stuckLiquidation == bytes32(0)) stuckLiquidation = "take above the bid";
+            } catch {
+                _count("takeBelowPrice", true);
+            }
+            return;
+        }
+        _take(id, actors[receiverSeed % actors.length]);
     }
 
     /// The first live auction from a random starting point that needs (or does not need) a reset.
