@@ -17,10 +17,21 @@ import {IFleetRegistry} from "../../../contracts/interfaces/IFleetRegistry.sol";
 import {IFleetOracle} from "../../../contracts/interfaces/IFleetOracle.sol";
 import {ICreditEngine} from "../../../contracts/interfaces/ICreditEngine.sol";
 
-/// @notice The whole protocol deployed in Solidity, for fuzz and invariant tests. This contract holds every role
-/// with no delay, so tests can move parameters freely; the role map itself is tested in TypeScript.
+/// @notice The whole protocol deployed in Solidity, for fuzz and invariant tests. The human roles are mapped as in
+/// scripts/lib/governance.ts and each is also held by its own address below (`RISK_CURATOR`, `GUARDIAN`, ...), so a
+/// test can act as exactly one role. This contract holds every role with no delay, so tests can move parameters
+/// freely; the delays (the timelock) and the role map's completeness are tested in TypeScript.
 abstract contract ProtocolFixture is TestBase {
+    uint64 internal constant RISK_CURATOR_ROLE = 1;
+    uint64 internal constant UNDERWRITER_ROLE = 2;
+    uint64 internal constant ORACLE_ADMIN_ROLE = 3;
+    uint64 internal constant GUARDIAN_ROLE = 4;
     uint64 internal constant RESERVE_ROLE = 11;
+
+    address internal constant RISK_CURATOR = address(0xC0A701);
+    address internal constant UNDERWRITER = address(0xC0A702);
+    address internal constant ORACLE_ADMIN = address(0xC0A703);
+    address internal constant GUARDIAN = address(0xC0A704);
 
     ProtocolAccessManager internal authority;
     GPUSD internal gpusd;
@@ -86,7 +97,8 @@ abstract contract ProtocolFixture is TestBase {
         authority.setTargetFunctionRole(address(savings), reserveFns, RESERVE_ROLE);
         authority.grantRole(RESERVE_ROLE, address(reserve), 0);
         _restrictToLiquidator();
-        // Everything else stays under the AccessManager's ADMIN_ROLE, which this contract holds.
+        _mapHumanRoles();
+        // GPUSD.setMinter stays under the AccessManager's ADMIN_ROLE, which this contract holds.
 
         engine.setGlobalDebtCeiling(1e30);
         engine.setDefaultOperatorCeiling(1e30);
@@ -112,6 +124,60 @@ abstract contract ProtocolFixture is TestBase {
         engine.setLiquidator(address(auction), true);
         reserve.setLiquidator(address(auction), true);
         savings.setLiquidator(address(auction), true);
+    }
+
+    /// @dev The human roles' functions, as scripts/lib/governance.ts maps them (FUNCTION_ROLES), granted with no delay
+    /// to this contract and to one address per role.
+    function _mapHumanRoles() internal {
+        bytes4[] memory fns = new bytes4[](3);
+        (fns[0], fns[1], fns[2]) = (registry.onboard.selector, registry.setHostSigner.selector, registry.retire.selector);
+        authority.setTargetFunctionRole(address(registry), fns, UNDERWRITER_ROLE);
+
+        fns = new bytes4[](4);
+        (fns[0], fns[1], fns[2], fns[3]) =
+            (oracle.addSigner.selector, oracle.removeSigner.selector, oracle.setQuorum.selector, oracle.resume.selector);
+        authority.setTargetFunctionRole(address(oracle), fns, ORACLE_ADMIN_ROLE);
+        fns = new bytes4[](2);
+        (fns[0], fns[1]) = (oracle.setClassBounds.selector, oracle.setParams.selector);
+        authority.setTargetFunctionRole(address(oracle), fns, RISK_CURATOR_ROLE);
+        fns = new bytes4[](1);
+        fns[0] = oracle.stop.selector;
+        authority.setTargetFunctionRole(address(oracle), fns, GUARDIAN_ROLE);
+
+        fns = new bytes4[](4);
+        (fns[0], fns[1], fns[2], fns[3]) = (
+            engine.setClass.selector,
+            engine.setGlobalDebtCeiling.selector,
+            engine.setDefaultOperatorCeiling.selector,
+            engine.setOperatorCeiling.selector
+        );
+        authority.setTargetFunctionRole(address(engine), fns, RISK_CURATOR_ROLE);
+        fns = new bytes4[](1);
+        fns[0] = psm.setFees.selector;
+        authority.setTargetFunctionRole(address(psm), fns, RISK_CURATOR_ROLE);
+        fns = new bytes4[](2);
+        (fns[0], fns[1]) = (savings.setSmearWindow.selector, savings.setWithdrawalCooldown.selector);
+        authority.setTargetFunctionRole(address(savings), fns, RISK_CURATOR_ROLE);
+        fns = new bytes4[](1);
+        fns[0] = reserve.setReserveFactor.selector;
+        authority.setTargetFunctionRole(address(reserve), fns, RISK_CURATOR_ROLE);
+        fns[0] = auction.setParams.selector;
+        authority.setTargetFunctionRole(address(auction), fns, RISK_CURATOR_ROLE);
+
+        fns = new bytes4[](2);
+        (fns[0], fns[1]) = (engine.pause.selector, engine.unpause.selector);
+        authority.setTargetFunctionRole(address(engine), fns, GUARDIAN_ROLE);
+        (fns[0], fns[1]) = (psm.pause.selector, psm.unpause.selector);
+        authority.setTargetFunctionRole(address(psm), fns, GUARDIAN_ROLE);
+        (fns[0], fns[1]) = (auction.pause.selector, auction.unpause.selector);
+        authority.setTargetFunctionRole(address(auction), fns, GUARDIAN_ROLE);
+
+        uint64[4] memory roles = [RISK_CURATOR_ROLE, UNDERWRITER_ROLE, ORACLE_ADMIN_ROLE, GUARDIAN_ROLE];
+        address[4] memory holders = [RISK_CURATOR, UNDERWRITER, ORACLE_ADMIN, GUARDIAN];
+        for (uint256 i; i < 4; ++i) {
+            authority.grantRole(roles[i], address(this), 0);
+            authority.grantRole(roles[i], holders[i], 0);
+        }
     }
 
     function _onboard(address operator, uint32 gpuCount) internal returns (uint256 fleetId) {

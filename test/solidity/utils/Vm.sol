@@ -16,6 +16,7 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function label(address account, string calldata name) external;
+    function skip(bool skipTest, string calldata reason) external;
 }
 
 /// @notice Minimal assertions and the cheatcode handle, in place of forge-std's Test.
