@@ -174,9 +174,10 @@ contract SavingsVault is ISavingsVault, ERC4626, LiquidatorGated {
         super._deposit(caller, receiver, assets, shares);
     }
 
-    // Every way shares leave an account (withdraw, redeem, transfer) passes here; locked shares may not.
+    // Every way shares leave an account (withdraw, redeem, transfer) passes here; locked shares may not. The lock is
+    // read even while the cooldown is off, because switching it off must not release locks already running.
     function _update(address from, address to, uint256 value) internal override {
-        if (from != address(0) && withdrawalCooldown != 0) {
+        if (from != address(0)) {
             Lock memory lock = _locks[from];
             if (lock.until > block.timestamp && balanceOf(from) < lock.shares + value) {
                 revert WithdrawalCooldown(from, lock.shares, lock.until, uint40(block.timestamp));

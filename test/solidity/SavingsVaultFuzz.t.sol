@@ -6,6 +6,8 @@ import {TestBase} from "./utils/Vm.sol";
 import {ProtocolAccessManager} from "../../contracts/governance/ProtocolAccessManager.sol";
 import {GPUSD} from "../../contracts/GPUSD.sol";
 import {SavingsVault} from "../../contracts/SavingsVault.sol";
+import {ISavingsVault} from "../../contracts/interfaces/ISavingsVault.sol";
+import {Bounds} from "../../contracts/libraries/Bounds.sol";
 
 /// Share math of the savings vault under fuzzed balances, prices and timing. This contract is the Reserve (it holds
 /// the RESERVE role) and a GPUSD minter, so it can set up any price; savers are plain addresses.
@@ -138,5 +140,35 @@ contract SavingsVaultFuzzTest is TestBase {
             vm.prank(SAVER);
             vault.redeem(shares, SAVER, SAVER);
         }
+    }
+
+    /// A lock set by a deposit lasts its full cooldown whatever the cooldown is changed to afterwards, including off:
+    /// otherwise a curator switching the cooldown off during an impairment would let savers run before the loss lands.
+    function testFuzzChangingTheCooldownKeepsRunningLocks(uint256 cooldown, uint256 next, uint256 assets, uint256 wait)
+        public
+    {
+        cooldown = bound(cooldown, 1, Bounds.MAX_WITHDRAWAL_COOLDOWN);
+        next = bound(next, 0, Bounds.MAX_WITHDRAWAL_COOLDOWN);
+        vault.setWithdrawalCooldown(uint32(cooldown));
+        uint256 shares = _deposit(SAVER, bound(assets, 1, MAX_AMOUNT));
+        uint40 unlocksAt = uint40(block.timestamp + cooldown);
+        vault.setWithdrawalCooldown(uint32(next));
+
+        vm.warp(block.timestamp + bound(wait, 0, cooldown - 1));
+        (uint256 locked, uint40 until) = vault.lockedShares(SAVER);
+        assertEq(locked, shares, "the view reports the deposit locked");
+        assertEq(until, unlocksAt, "until the original unlock time");
+        vm.prank(SAVER);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISavingsVault.WithdrawalCooldown.selector, SAVER, shares, unlocksAt, uint40(block.timestamp)
+            )
+        );
+        vault.redeem(shares, SAVER, SAVER);
+
+        vm.warp(unlocksAt);
+        vm.prank(SAVER);
+        vault.redeem(shares, SAVER, SAVER);
+        assertEq(vault.balanceOf(SAVER), 0, "the lock ends on time");
     }
 }
