@@ -38,11 +38,14 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         uint64 maxLtv; // [wad]
     }
 
+    /// @dev The first slot holds everything a seizure and a delivery read and write besides the debt. `fleetId` is 32
+    /// bits so that the auction flag fits: the registry numbers fleets from 1, one at a time.
     struct VaultSlot {
         address owner;
         uint16 classId;
-        uint40 fleetId;
+        uint32 fleetId;
         uint40 scheduleStart;
+        bool inAuction; // seized: the fleet stays here until the auction delivers it to its buyer
         uint128 normDebt;
         uint128 principal;
         uint128 peakPrincipal;
@@ -166,7 +169,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         VaultSlot storage v = _vaults[vaultId];
         v.owner = msg.sender;
         v.classId = classId;
-        v.fleetId = fleetId.toUint40();
+        v.fleetId = fleetId.toUint32();
         emit VaultOpened(vaultId, msg.sender, fleetId, classId);
         registry.transferFrom(msg.sender, address(this), fleetId);
     }
@@ -176,7 +179,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         VaultSlot storage v = _ownedVault(vaultId);
         if (v.fleetId != 0) revert VaultHasCollateral(vaultId, v.fleetId);
         uint16 classId = _classOfFleet(fleetId);
-        v.fleetId = fleetId.toUint40();
+        v.fleetId = fleetId.toUint32();
         v.classId = classId;
         emit CollateralAdded(vaultId, fleetId, classId);
         registry.transferFrom(msg.sender, address(this), fleetId);
@@ -189,6 +192,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         uint256 fleetId = v.fleetId;
         if (fleetId == 0) revert VaultHasNoCollateral(vaultId);
         if (v.normDebt != 0) revert VaultHasDebt(vaultId, _debt(v));
+        if (v.inAuction) revert VaultInAuction(vaultId);
         v.fleetId = 0;
         v.classId = 0;
         emit CollateralRemoved(vaultId, fleetId, to);
@@ -200,6 +204,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         if (to == address(0)) revert ZeroAddress();
         VaultSlot storage v = _ownedVault(vaultId);
         if (v.normDebt != 0) revert VaultHasDebt(vaultId, _debt(v));
+        if (v.inAuction) revert VaultInAuction(vaultId);
         uint256 fleetId = v.fleetId;
         delete _vaults[vaultId];
         if (fleetId != 0) emit CollateralRemoved(vaultId, fleetId, to);
@@ -215,6 +220,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
         VaultSlot storage v = _ownedVault(vaultId);
         uint256 fleetId = v.fleetId;
         if (fleetId == 0) revert VaultHasNoCollateral(vaultId);
+        if (v.inAuction) revert VaultInAuction(vaultId);
         ClassSlot storage c = _classes[v.classId];
         (uint256 rate, uint256 mintNow) = _accrue(v.classId, c);
 
@@ -329,50 +335,63 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
     function seize(uint256 vaultId)
         external
         onlyLiquidator
-        returns (uint256 debt, uint256 fleetId, address owner, uint16 classId)
+        returns (uint256 debt, uint256 value, uint256 fleetId, address owner)
     {
         VaultSlot storage v = _vaults[vaultId];
-        classId = v.classId;
+        (debt, value) = _writeOff(vaultId, v);
+        // Both stay: the fleet is held for the auction's buyer, and the owner receives any surplus.
         fleetId = v.fleetId;
         owner = v.owner;
-        debt = _writeOff(vaultId, v, classId);
-        registry.transferFrom(address(this), msg.sender, fleetId);
     }
 
     /// @dev Checks that the vault is liquidatable, then removes its debt from its class and its principal from the
-    /// totals, leaving it open and empty. Accrues first, so that the check (isLiquidatable's, on the same rate) and the
+    /// totals, and flags it in auction. Accrues first, so that the check (isLiquidatable's, on the same rate) and the
     /// write-off share one compounding; a refusal reverts the accrual with it.
-    function _writeOff(uint256 vaultId, VaultSlot storage v, uint16 classId) internal returns (uint256 debt) {
+    function _writeOff(uint256 vaultId, VaultSlot storage v) internal returns (uint256 debt, uint256 value) {
         uint256 normDebt = v.normDebt;
         if (normDebt == 0) revert NotLiquidatable(vaultId);
+        uint16 classId = v.classId;
         ClassSlot storage c = _classes[classId];
         (uint256 rate, uint256 mintNow) = _accrue(classId, c);
         // Rounds up: the auction must recover at least what the vault owed.
         debt = normDebt.rMulUp(rate);
         uint256 principal = v.principal;
-        (bool unhealthy, bool missedPayment) = _liquidationCause(v, c, debt, principal);
+        bool unhealthy;
+        bool missedPayment;
+        (value, unhealthy, missedPayment) = _liquidationCause(v, c, debt, principal);
         if (!unhealthy && !missedPayment) revert NotLiquidatable(vaultId);
         emit Seized(vaultId, v.fleetId, v.owner, debt, principal, unhealthy, missedPayment);
 
         c.normDebt -= uint128(normDebt);
         _totalPrincipal -= uint128(principal);
         _operators[v.owner].principal -= uint128(principal);
-        v.classId = 0;
-        v.fleetId = 0;
         v.scheduleStart = 0;
+        v.inAuction = true;
         v.normDebt = 0;
         v.principal = 0;
         v.peakPrincipal = 0;
         _mintInterest(classId, mintNow);
     }
 
-    /// @dev isLiquidatable's two causes, on a debt the caller has already computed.
+    /// @inheritdoc ICreditEngine
+    function deliver(uint256 vaultId, address to) external onlyLiquidator returns (uint256 fleetId, address owner) {
+        VaultSlot storage v = _vaults[vaultId];
+        if (!v.inAuction) revert NotInAuction(vaultId);
+        fleetId = v.fleetId;
+        owner = v.owner;
+        v.inAuction = false;
+        v.fleetId = 0;
+        v.classId = 0;
+        registry.transferFrom(address(this), to, fleetId);
+    }
+
+    /// @dev isLiquidatable's two causes, on a debt the caller has already computed, and the value it judged.
     function _liquidationCause(VaultSlot storage v, ClassSlot storage c, uint256 debt, uint256 principal)
         internal
         view
-        returns (bool unhealthy, bool missedPayment)
+        returns (uint256 value, bool unhealthy, bool missedPayment)
     {
-        (uint256 value,) = oracle.liquidationValue(v.fleetId);
+        (value,) = oracle.liquidationValue(v.fleetId);
         unhealthy = Health.compute(value, c.liquidationLtv, debt) < WAD;
         missedPayment = Amortization.isMissed(_schedule(v, c), principal, block.timestamp);
     }
@@ -425,6 +444,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
             classId: v.classId,
             fleetId: v.fleetId,
             scheduleStart: v.scheduleStart,
+            inAuction: v.inAuction,
             normDebt: v.normDebt,
             principal: v.principal,
             peakPrincipal: v.peakPrincipal
@@ -488,7 +508,7 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
     /// @inheritdoc ICreditEngine
     function maxBorrow(uint256 vaultId) external view returns (uint256) {
         VaultSlot storage v = _vaults[vaultId];
-        if (v.fleetId == 0) return 0;
+        if (v.fleetId == 0 || v.inAuction) return 0;
         ClassSlot storage c = _classes[v.classId];
         try oracle.borrowValue(v.fleetId) returns (uint256 value) {
             // Debt rounds up twice (amount → normalized debt → debt), so the headroom is found in normalized units:

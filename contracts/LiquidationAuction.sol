@@ -21,11 +21,12 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     using MathLib for uint256;
     using SafeCast for uint256;
 
-    /// @dev Three slots per auction: a kick writes each once, a take clears them all.
+    /// @dev Three slots per auction: a kick writes each once, a take clears them all. The owner is the vault's, read
+    /// from the engine when needed.
     struct AuctionSlot {
         uint128 top; // [wad]
         uint128 tab; // [wad] 0 = no auction
-        address owner;
+        uint64 vaultId;
         uint40 fleetId;
         uint40 start; // [s] on the unpaused clock
         uint64 floorRatio; // [wad] fixed at (re)start, so the marked shortfall can be recomputed
@@ -116,8 +117,8 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     function kick(uint256 vaultId, address keeper) external returns (uint256 auctionId) {
         if (_paused) revert EnforcedPause();
         if (keeper == address(0)) revert ZeroAddress();
-        // The engine checks liquidatability, books the debt off and hands over the NFT.
-        (uint256 debt, uint256 fleetId, address owner,) = engine.seize(vaultId);
+        // The engine checks liquidatability and books the debt off; it holds the NFT until `take` asks it to deliver.
+        (uint256 debt,, uint256 fleetId, address owner) = engine.seize(vaultId);
 
         ParamSlot storage p = _params;
         uint256 tip = _tip(p, debt);
@@ -129,7 +130,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         _auctions[auctionId] = AuctionSlot({
             top: uint128(a.top),
             tab: a.tab.toUint128(),
-            owner: owner,
+            vaultId: uint64(vaultId),
             fleetId: uint40(fleetId),
             start: a.start,
             floorRatio: p.floorRatio,
@@ -158,7 +159,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         uint256 tip = _tip(p, old.tab);
         // The old commitment is released and taken again, so it counts as available.
         Auction memory a = _restart(old.fleetId, p, old.tab + tip, old.committed);
-        a.owner = old.owner;
+        a.owner = engine.vault(old.vaultId).owner;
         a.penalty = old.penalty;
         uint256 oldImpaired = _impaired(old);
 
@@ -199,11 +200,12 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         delete _auctions[auctionId];
         emit Taken(auctionId, a.fleetId, msg.sender, receiver, price, a.tab, penaltyPaid, surplus, shortfall);
 
+        // The engine hands the fleet to the receiver and names the vault's owner, who gets the surplus.
+        (, address owner) = engine.deliver(a.vaultId, receiver);
         // Supply falls by exactly toTab: the whole price is burnt, and only the penalty and surplus come back.
         gpusd.burn(msg.sender, price);
         if (penaltyPaid != 0) gpusd.mint(address(reserve), penaltyPaid);
-        if (surplus != 0) gpusd.mint(a.owner, surplus);
-        registry.transferFrom(address(this), receiver, a.fleetId);
+        if (surplus != 0) gpusd.mint(owner, surplus);
 
         // The expected loss set aside at the start gives way to the realized one.
         if (a.committed != 0) reserve.release(a.committed);
@@ -218,7 +220,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         AuctionSlot memory a = _auctions[auctionId];
         return Auction({
             fleetId: a.fleetId,
-            owner: a.owner,
+            owner: a.tab == 0 ? address(0) : engine.vault(a.vaultId).owner,
             top: a.top,
             floorPrice: uint256(a.top).wMulUp(a.floorRatio),
             tab: a.tab,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { encodeFunctionData, stringToHex, zeroAddress } from "viem";
+import { encodeFunctionData, maxUint256, stringToHex, zeroAddress } from "viem";
 import { anyValue } from "@nomicfoundation/hardhat-viem-assertions/predicates";
-import { DAY, WAD, asRole, cachedFixture, classById, deployWithFleets, onboardFleet, openVault, publishRound, usd } from "./helpers/system.js";
+import { DAY, USDC_UNIT, WAD, asRole, cachedFixture, classById, deployWithFleets, onboardFleet, openVault, publishRound, usd } from "./helpers/system.js";
 import { RAY, SECONDS_PER_YEAR, rPow } from "../scripts/lib/rates.js";
 
 const fixture = deployWithFleets;
@@ -447,19 +447,41 @@ describe("CreditEngine", function () {
       await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.auction.write.kick([vaultId, keeper.address], { account: keeper }), sys.engine, "NotLiquidatable", [vaultId]);
     });
 
-    it("books an unhealthy vault's debt off, hands the NFT to the auction, and leaves the vault open for a new fleet", async function () {
+    it("books an unhealthy vault's debt off and keeps its fleet, locked, until the auction delivers it", async function () {
       const { vaultId, operator, fleetId } = await withVault(sys);
       await sys.engine.write.borrow([vaultId, usd(900_000), operator.address], { account: operator });
       await publishRound(sys, [{ fleetId, value: usd(1_000_000), freshGpus: 64 }]);
       const keeper = sys.accounts.keeper.account;
       const atLeastDebt = (d: bigint) => d >= usd(900_000) && d < usd(900_100);
       await sys.viem.assertions.emitWithArgs(sys.auction.write.kick([vaultId, keeper.address], { account: keeper }), sys.engine, "Seized", [vaultId, fleetId, operator.address, atLeastDebt, usd(900_000), true, false]);
-      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), sys.auction.address.toLowerCase());
+      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), sys.engine.address.toLowerCase());
       assert.equal(await sys.engine.read.debtOf([vaultId]), 0n);
       assert.equal((await sys.engine.read.classState([1])).normDebt, 0n);
       assert.equal(await sys.engine.read.totalPrincipal(), 0n);
+      assert.equal(await sys.engine.read.operatorPrincipal([operator.address]), 0n);
       assert.deepEqual(await sys.engine.read.isLiquidatable([vaultId]), [false, false, false]);
-      // The vault is empty and still the operator's.
+      assert.equal((await sys.engine.read.vault([vaultId])).inAuction, true);
+      assert.equal(await sys.engine.read.maxBorrow([vaultId]), 0n, "nothing to borrow against a fleet being sold");
+
+      // While the fleet is auctioned, the owner can neither borrow against it, take it back nor close the vault.
+      await publishRound(sys, [{ fleetId, value: usd(1_408_000), freshGpus: 64 }]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.borrow([vaultId, usd(10_000), operator.address], { account: operator }), sys.engine, "VaultInAuction", [vaultId]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.removeCollateral([vaultId, operator.address], { account: operator }), sys.engine, "VaultInAuction", [vaultId]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.close([vaultId, operator.address], { account: operator }), sys.engine, "VaultInAuction", [vaultId]);
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.addCollateral([vaultId, fleetId], { account: operator }), sys.engine, "VaultHasCollateral", [vaultId, fleetId]);
+      const stranger = sys.accounts.stranger.account;
+      await sys.viem.assertions.revertWithCustomErrorWithArgs(sys.engine.write.deliver([vaultId, stranger.address], { account: stranger }), sys.engine, "NotLiquidator", [stranger.address]);
+
+      // The sale delivers the fleet to the buyer and leaves the vault empty and still the operator's.
+      const buyer = sys.accounts.saver.account;
+      const [, price] = await sys.auction.read.status([1n]);
+      await sys.usdc.write.mint([buyer.address, 2_000_000n * USDC_UNIT]);
+      await sys.usdc.write.approve([sys.psm.address, maxUint256], { account: buyer });
+      await sys.psm.write.sellUsdc([2_000_000n * USDC_UNIT, buyer.address], { account: buyer });
+      await sys.auction.write.take([1n, price, buyer.address], { account: buyer });
+      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), buyer.address.toLowerCase());
+      const emptied = await sys.engine.read.vault([vaultId]);
+      assert.deepEqual([emptied.owner.toLowerCase(), emptied.fleetId, emptied.classId, emptied.inAuction], [operator.address.toLowerCase(), 0, 0, false]);
       const other = await onboardFleet(sys, { name: "replacement", classId: 1, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorA" });
       await sys.registry.write.approve([sys.engine.address, other], { account: operator });
       await sys.engine.write.addCollateral([vaultId, other], { account: operator });

@@ -54,7 +54,7 @@ describe("keeper", function () {
     const first = await runOnce(cfg);
     assert.deepEqual(first.kicked, [v1]);
     assert.deepEqual(first.taken, [], "the start price is above a 60 % bid");
-    assert.equal((await sys.registry.read.ownerOf([sys.fleetIds[0]!])).toLowerCase(), sys.auction.address.toLowerCase());
+    assert.equal((await sys.registry.read.ownerOf([sys.fleetIds[0]!])).toLowerCase(), sys.engine.address.toLowerCase(), "held for the buyer");
     assert.ok(lines.some((l) => l.event === "kick" && l.vaultId === v1.toString() && typeof l.tx === "string"));
     assert.ok(lines.some((l) => l.event === "wait"));
 

@@ -95,9 +95,10 @@ describe("LiquidationAuction", function () {
       assert.equal(auction.penalty, wMulUp(debt, P.penalty));
       assert.equal(auction.owner.toLowerCase(), operator.address.toLowerCase());
 
-      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), sys.auction.address.toLowerCase());
+      // The engine keeps the fleet, flagged in auction, until the sale.
+      assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), sys.engine.address.toLowerCase());
       const v = await sys.engine.read.vault([vaultId]);
-      assert.deepEqual([v.fleetId, v.normDebt, v.principal, v.classId], [0, 0n, 0n, 0]);
+      assert.deepEqual([v.fleetId, v.inAuction, v.normDebt, v.principal, v.peakPrincipal], [Number(fleetId), true, 0n, 0n, 0n]);
       assert.equal(await sys.engine.read.totalPrincipal(), 0n);
       assert.equal(await sys.engine.read.operatorPrincipal([operator.address]), 0n);
       assert.equal(await sys.auction.read.lastAuctionId(), 1n);
@@ -236,6 +237,8 @@ describe("LiquidationAuction", function () {
       assert.equal(taken.shortfall, 0n);
 
       assert.equal((await sys.registry.read.ownerOf([fleetId])).toLowerCase(), buyer.account.address.toLowerCase());
+      const emptied = await sys.engine.read.vault([vaultId]);
+      assert.deepEqual([emptied.fleetId, emptied.classId, emptied.inAuction], [0, 0, false], "the vault is open and empty again");
       assert.equal(await sys.gpusd.read.balanceOf([buyer.account.address]), buyerBal - price);
       assert.equal(await sys.gpusd.read.balanceOf([operator.address]), opBal + taken.surplus);
       assert.equal(await sys.gpusd.read.balanceOf([sys.reserve.address]), reserveBal + taken.penaltyPaid);
@@ -397,6 +400,7 @@ describe("LiquidationAuction", function () {
       }
       const liquidatorOnly = [
         [sys.engine, () => sys.engine.write.seize([1n], from)],
+        [sys.engine, () => sys.engine.write.deliver([1n, stranger.address], from)],
         [sys.reserve, () => sys.reserve.write.commit([1n], from)],
         [sys.reserve, () => sys.reserve.write.release([1n], from)],
         [sys.reserve, () => sys.reserve.write.coverShortfall([1n], from)],

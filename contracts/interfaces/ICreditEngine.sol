@@ -19,6 +19,11 @@ import {ILiquidatorGated} from "./ILiquidatorGated.sol";
 /// `grace`. A missed schedule makes the vault liquidatable whatever its health. A borrow on a running schedule raises
 /// the peak so that the allowance at the current period rises by exactly the amount borrowed (rounded up, so a borrow
 /// never by itself puts a vault behind). Repayments pay accrued interest first, then principal.
+///
+/// Liquidation: the auction (a liquidator) `seize`s a liquidatable vault: its debt leaves the books and becomes the
+/// auction's to recover, while its fleet NFT stays here, the vault flagged `inAuction`, until the auction sells it and
+/// asks the engine to `deliver` it to the buyer. Meanwhile the owner can neither borrow against that fleet, take it
+/// back nor close the vault. Keeping the NFT here spares every kick a transfer into the auction.
 interface ICreditEngine is ILiquidatorGated {
     struct ClassParams {
         uint256 stabilityFee; // [ray] per-second compounding factor, RAY = 0 %
@@ -41,8 +46,9 @@ interface ICreditEngine is ILiquidatorGated {
     struct Vault {
         address owner;
         uint16 classId; // class of the fleet it holds (0 while it holds none)
-        uint40 fleetId; // 0 while it holds none
+        uint40 fleetId; // 0 while it holds none; a fleet under auction is still held, until it is delivered
         uint40 scheduleStart; // [unix s] start of the amortization line
+        bool inAuction; // seized and not yet sold: no debt, and the fleet cannot be borrowed against or taken back
         uint256 normDebt; // [wad/ray]
         uint256 principal; // [wad] borrowed and not yet repaid, interest excluded
         uint256 peakPrincipal; // [wad] start of the amortization line
@@ -123,6 +129,10 @@ interface ICreditEngine is ILiquidatorGated {
     error LoanMatured(uint256 vaultId, uint40 maturity);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     error NotLiquidatable(uint256 vaultId);
+    /// @notice The vault's fleet is being auctioned: it stays locked until the auction delivers it to its buyer.
+    error VaultInAuction(uint256 vaultId);
+    /// @notice `deliver` on a vault that was not seized, or whose fleet was already delivered.
+    error NotInAuction(uint256 vaultId);
 
     /// @notice Adds a class or changes its parameters, within the hard-coded bounds. Accrues the class first so the
     /// old fee applies up to now. Restricted to the risk curator.
@@ -145,7 +155,7 @@ interface ICreditEngine is ILiquidatorGated {
     function open(uint256 fleetId) external returns (uint256 vaultId);
 
     /// @notice Mints `amount` GPUSD to `to` as new debt of the caller's vault. Needs a fresh, unstopped oracle, a
-    /// vault on schedule, and every ceiling, LTV and dust check to hold. Blocked while paused.
+    /// vault on schedule and not in auction, and every ceiling, LTV and dust check to hold. Blocked while paused.
     function borrow(uint256 vaultId, uint256 amount, address to) external;
 
     /// @notice Burns GPUSD from the caller to pay down any vault's debt. `type(uint256).max` repays it all.
@@ -156,20 +166,29 @@ interface ICreditEngine is ILiquidatorGated {
     /// @notice Locks a fleet NFT in the caller's empty vault.
     function addCollateral(uint256 vaultId, uint256 fleetId) external;
 
-    /// @notice Returns the fleet NFT of a debt-free vault to `to`.
+    /// @notice Returns the fleet NFT of a debt-free vault to `to`; not while it is being auctioned.
     function removeCollateral(uint256 vaultId, address to) external;
 
-    /// @notice Deletes a debt-free vault, returning its fleet NFT (if any) to `to`.
+    /// @notice Deletes a debt-free vault, returning its fleet NFT (if any) to `to`; not while it is being auctioned.
     function close(uint256 vaultId, address to) external;
 
-    /// @notice Takes a liquidatable vault's fleet NFT and debt off the books and sends the NFT to the caller (the
-    /// liquidation auction), which must recover `debt`. The vault stays open and empty: its owner may lock a new
-    /// fleet in it. Liquidators only (`setLiquidator`). Reverts NotLiquidatable unless `isLiquidatable`.
+    /// @notice Takes a liquidatable vault's debt off the books for the caller (the liquidation auction), which must
+    /// recover `debt`, and holds its fleet NFT for the auction's buyer: the vault keeps the fleet, flagged `inAuction`,
+    /// until `deliver`. Liquidators only (`setLiquidator`). Reverts NotLiquidatable unless `isLiquidatable`.
     /// @dev The vault's normalized debt leaves its class, its principal leaves the global and operator totals. Interest
     /// accrued up to now stays owed to the Reserve (it is part of `debt`, which the auction recovers or books as loss).
-    function seize(uint256 vaultId)
-        external
-        returns (uint256 debt, uint256 fleetId, address owner, uint16 classId);
+    /// @return debt [wad] debt with interest to now, rounded up
+    /// @return value [wad] the fleet's liquidation value the check used (the oracle's last good value), so that the
+    /// auction prices the fleet without reading the oracle again
+    function seize(uint256 vaultId) external returns (uint256 debt, uint256 value, uint256 fleetId, address owner);
+
+    /// @notice Sends a seized vault's fleet NFT to `to` (the auction's buyer) and leaves the vault open and empty: its
+    /// owner may lock a new fleet in it. Liquidators only. Reverts NotInAuction unless the vault is `inAuction`.
+    /// @dev Emits no event of its own: the auction's `Taken` in the same transaction records the sale, and the
+    /// registry's `Transfer` the NFT's move.
+    /// @return fleetId the fleet delivered
+    /// @return owner the vault's owner, who receives the auction's surplus
+    function deliver(uint256 vaultId, address to) external returns (uint256 fleetId, address owner);
 
     /// @notice Compounds a class's accumulator up to now and mints all interest owed to the Reserve. Permissionless.
     function accrue(uint16 classId) external;
@@ -205,7 +224,7 @@ interface ICreditEngine is ILiquidatorGated {
     /// `FleetOracle.liquidationValues` call and skips vaults without debt before reading anything else.
     function liquidatableVaults(uint256 fromId, uint256 count) external view returns (uint256[] memory vaultIds);
 
-    /// @notice Largest additional borrow that would pass the LTV check now (ceilings not included).
+    /// @notice Largest additional borrow that would pass the LTV check now (ceilings not included); 0 in auction.
     function maxBorrow(uint256 vaultId) external view returns (uint256);
 
     /// @notice The earliest due date whose payment is still owed.

@@ -85,7 +85,7 @@ export type GovernedContract = keyof typeof FUNCTION_ROLES;
  * (ILiquidatorGated) call them, so a kick, reset or take does not ask the AccessManager three times.
  */
 export const LIQUIDATOR_GATED = {
-  CreditEngine: ["seize"],
+  CreditEngine: ["seize", "deliver"],
   Reserve: ["commit", "release", "coverShortfall"],
   SavingsVault: ["impair", "releaseImpairment", "absorbLoss"],
 } as const satisfies Partial<Record<GovernedContract, readonly string[]>>;

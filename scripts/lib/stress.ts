@@ -58,7 +58,8 @@ export async function runStressStory(d: DemoState, log: Log): Promise<void> {
   const [, unhealthy] = await d.engine.read.isLiquidatable([d.vaults[crashedIndex]!.vaultId]);
   log(`  vault #${d.vaults[crashedIndex]!.vaultId} is ${unhealthy ? "now unhealthy" : "still healthy"}; the keeper scans and kicks, then bids 75 % of the oracle value`);
   await runOnce(keeper);
-  for (let i = 0; i < 10 && (await d.registry.read.ownerOf([crashed.fleetId])).toLowerCase() === d.auction.address.toLowerCase(); i++) {
+  // The engine holds an auctioned fleet until the sale; the vault is flagged in auction until then.
+  for (let i = 0; i < 10 && (await d.engine.read.vault([d.vaults[crashedIndex]!.vaultId])).inAuction; i++) {
     await step(DAY / 2n);
   }
 
@@ -77,7 +78,7 @@ export async function runStressStory(d: DemoState, log: Log): Promise<void> {
   await publishRound(d, values());
   log(`  vault #${late.vaultId}'s grace ends; the keeper kicks it for the missed payment`);
   await runOnce(keeper);
-  for (let i = 0; i < 10 && (await d.registry.read.ownerOf([d.fleets[late.fleetIndex]!.fleetId])).toLowerCase() === d.auction.address.toLowerCase(); i++) {
+  for (let i = 0; i < 10 && (await d.engine.read.vault([late.vaultId])).inAuction; i++) {
     await step(DAY / 2n);
   }
 }

@@ -106,6 +106,26 @@ contract CreditEngineFuzzTest is ProtocolFixture {
         assertLe(gpusd.totalSupply(), engine.debtOf(whaleVault) + engine.debtOf(vaultId), "supply exceeds debt");
     }
 
+    /// Only a seized vault's fleet can be delivered, and only once: a liquidator cannot take a pledged fleet, nor
+    /// deliver an auctioned one twice.
+    function testDeliverNeedsAVaultInAuction() public {
+        engine.setLiquidator(address(this), true);
+        vm.expectRevert(abi.encodeWithSelector(ICreditEngine.NotInAuction.selector, vaultId));
+        engine.deliver(vaultId, address(this));
+
+        vm.prank(OPERATOR);
+        engine.borrow(vaultId, 900_000e18, OPERATOR);
+        _publish(fleetId, 1_000_000e18);
+        (, uint256 value,,) = engine.seize(vaultId);
+        assertEq(value, 1_000_000e18, "seize reports the value it judged");
+        (uint256 delivered, address owner) = engine.deliver(vaultId, address(this));
+        assertEq(delivered, fleetId, "the vault's fleet is delivered");
+        assertTrue(owner == OPERATOR, "the owner is named for the surplus");
+        assertTrue(registry.ownerOf(fleetId) == address(this), "the fleet reaches the receiver");
+        vm.expectRevert(abi.encodeWithSelector(ICreditEngine.NotInAuction.selector, vaultId));
+        engine.deliver(vaultId, address(this));
+    }
+
     function _checkAccounting() internal view {
         uint256 debt = engine.debtOf(vaultId);
         uint256 principal = engine.vault(vaultId).principal;

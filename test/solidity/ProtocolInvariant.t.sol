@@ -96,23 +96,41 @@ contract ProtocolInvariantTest is ProtocolFixture {
         if (diff > tolerance) assertEq(lhs, rhs, "supply + unminted != debt + tabs + psm + minted + bad debt");
     }
 
-    /// Collateral is never lost: an open vault's fleet sits in the engine, a live auction's in the auction.
+    /// Collateral is never lost: an open vault's fleet, pledged or seized and under auction, sits in the engine until
+    /// the auction delivers it to its buyer. Every live auction sells the fleet of a vault in auction and every vault
+    /// in auction has its live auction, so no fleet is stranded; meanwhile its owner can neither borrow against it,
+    /// take it back nor close the vault.
     /// hardhat-config: default.invariant.runs = 256
     /// hardhat-config: long.invariant.runs = 5000
     /// hardhat-config: invariant.depth = 50
-    function invariant_FleetNftHeldByEngineOrLiveAuction() public view {
+    function invariant_FleetNftHeldByEngineUntilSold() public view {
         uint256 last = engine.lastVaultId();
+        uint256 inAuction;
         for (uint256 id = 1; id <= last; ++id) {
             ICreditEngine.Vault memory v = engine.vault(id);
             if (v.owner != address(0) && v.fleetId != 0) {
                 assertTrue(registry.ownerOf(v.fleetId) == address(engine), "vault fleet not in the engine");
             }
+            if (v.inAuction) {
+                ++inAuction;
+                assertTrue(v.fleetId != 0 && v.normDebt == 0, "a vault in auction without its fleet, or with debt");
+            }
         }
+        uint256 live;
         uint256 auctions = auction.lastAuctionId();
         for (uint256 id = 1; id <= auctions; ++id) {
             ILiquidationAuction.Auction memory a = auction.auction(id);
-            if (a.tab != 0) assertTrue(registry.ownerOf(a.fleetId) == address(auction), "auction fleet not held");
+            if (a.tab == 0) continue;
+            ++live;
+            bool found;
+            for (uint256 vid = 1; vid <= last && !found; ++vid) {
+                ICreditEngine.Vault memory v = engine.vault(vid);
+                found = v.inAuction && v.fleetId == a.fleetId && v.owner == a.owner;
+            }
+            assertTrue(found, "a live auction's fleet is not a vault's in auction");
         }
+        assertEq(live, inAuction, "vaults in auction != live auctions");
+        assertTrue(!handler.auctionedFleetEscaped(), "a fleet under auction was borrowed against or left its vault");
     }
 
     /// Debt is only ever drawn against a pledged fleet, and collateral leaves only once the debt is gone; principal
@@ -169,7 +187,7 @@ contract ProtocolInvariantTest is ProtocolFixture {
         uint256 last = engine.lastVaultId();
         for (uint256 id = 1; id <= last; ++id) {
             ICreditEngine.Vault memory v = engine.vault(id);
-            if (v.owner == address(0) || v.fleetId == 0) continue;
+            if (v.owner == address(0) || v.fleetId == 0 || v.inAuction) continue;
             try this.probeRepayAndReclaim(id) {
                 assertTrue(false, "probe did not revert");
             } catch (bytes memory reason) {
@@ -379,7 +397,7 @@ contract ProtocolInvariantTest is ProtocolFixture {
 
     function _checkAllInvariants() internal {
         invariant_EveryGpusdIsBacked();
-        invariant_FleetNftHeldByEngineOrLiveAuction();
+        invariant_FleetNftHeldByEngineUntilSold();
         invariant_NoDebtWithoutCollateral();
         invariant_SavingsHoldsItsAssets();
         invariant_SharePriceFallsOnlyThroughRecordedLoss();

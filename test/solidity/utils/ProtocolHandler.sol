@@ -102,6 +102,7 @@ contract ProtocolHandler is TestBase {
     bool public auctionActedWhilePaused; // kick, redo or take succeeded while the auction was paused
     bool public lockedSharesLeft; // a withdrawal moved shares still locked by the cooldown
     bool public collateralLeftWithDebt; // removeCollateral succeeded on a vault with debt
+    bool public auctionedFleetEscaped; // a borrow, removeCollateral or close succeeded on a vault in auction
     bytes32 public blockedExit; // the first exit the protocol refused: repay, redeem, claim, cancel, withdraw...
     bytes32 public stuckLiquidation; // a liquidatable vault (or an auction due a reset) the unpaused auction refused
 
@@ -358,22 +359,27 @@ contract ProtocolHandler is TestBase {
         vm.prank(v.owner);
         try engine.removeCollateral(id, v.owner) {
             if (v.normDebt != 0) collateralLeftWithDebt = true;
+            if (v.inAuction) auctionedFleetEscaped = true;
             _count("removeCollateral", true);
         } catch {
-            // Refused exactly when the vault has debt; a debt-free vault's owner always gets the fleet back.
-            if (v.normDebt == 0) _exitRefused("removeCollateral");
+            // Refused exactly when the vault has debt or its fleet is being auctioned; otherwise a debt-free vault's
+            // owner always gets the fleet back.
+            if (v.normDebt == 0 && !v.inAuction) _exitRefused("removeCollateral");
             else _count("removeCollateral", false);
         }
     }
 
+    /// Also tried on vaults in auction, which must stay open until their fleet is sold.
     function close(uint256 vaultSeed) external tracked othersStayHealthy(0) {
         (uint256 id, ICreditEngine.Vault memory v) = _vault(vaultSeed);
         if (v.owner == address(0) || v.normDebt != 0) return;
         vm.prank(v.owner);
         try engine.close(id, v.owner) {
+            if (v.inAuction) auctionedFleetEscaped = true;
             _count("close", true);
         } catch {
-            _exitRefused("close");
+            if (v.inAuction) _count("close", false);
+            else _exitRefused("close");
         }
     }
 
@@ -398,6 +404,14 @@ contract ProtocolHandler is TestBase {
     function _borrow(uint256 id, ICreditEngine.Vault memory v, uint256 amount) internal othersStayHealthy(id) {
         if (v.owner == address(0) || v.fleetId == 0) return;
         uint256 dust = engine.classParams(CLASS).dust;
+        if (v.inAuction) {
+            // A fleet being sold backs nothing: any borrow against it must fail.
+            vm.prank(v.owner);
+            try engine.borrow(id, bound(amount, dust + 1, dust + 100_000e18), v.owner) {
+                auctionedFleetEscaped = true;
+            } catch {}
+            return;
+        }
         if (engine.paused() || oracle.stopped() || !oracle.isFresh(v.fleetId)) {
             amount = bound(amount, dust + 1, dust + 100_000e18);
             vm.prank(v.owner);
