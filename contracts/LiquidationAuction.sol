@@ -117,12 +117,14 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     function kick(uint256 vaultId, address keeper) external returns (uint256 auctionId) {
         if (_paused) revert EnforcedPause();
         if (keeper == address(0)) revert ZeroAddress();
-        // The engine checks liquidatability and books the debt off; it holds the NFT until `take` asks it to deliver.
-        (uint256 debt,, uint256 fleetId, address owner) = engine.seize(vaultId);
+        // The engine checks liquidatability and books the debt off; it holds the NFT until `take` asks it to deliver,
+        // and reports the value it judged by, which prices the auction.
+        (uint256 debt, uint256 value, uint256 fleetId, address owner) = engine.seize(vaultId);
 
         ParamSlot storage p = _params;
         uint256 tip = _tip(p, debt);
-        Auction memory a = _restart(fleetId, p, debt + tip, 0);
+        Auction memory a = _restart(value, p, debt + tip, 0);
+        a.fleetId = fleetId;
         a.owner = owner;
         a.penalty = debt.wMulUp(p.penalty); // rounds up, against the owner
 
@@ -158,7 +160,9 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         // The tip's share scales with what is still to recover: the tab, earlier tips included.
         uint256 tip = _tip(p, old.tab);
         // The old commitment is released and taken again, so it counts as available.
-        Auction memory a = _restart(old.fleetId, p, old.tab + tip, old.committed);
+        (uint256 value,) = oracle.liquidationValue(old.fleetId);
+        Auction memory a = _restart(value, p, old.tab + tip, old.committed);
+        a.fleetId = old.fleetId;
         a.owner = engine.vault(old.vaultId).owner;
         a.penalty = old.penalty;
         uint256 oldImpaired = _impaired(old);
@@ -288,13 +292,11 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
     /// @dev Prices an auction from the oracle's last good value (which answers while stale or stopped) and splits its
     /// expected shortfall at the floor. Start and floor round up, in favour of recovering the tab.
-    function _restart(uint256 fleetId, ParamSlot storage p, uint256 tab, uint256 ownCommitted)
+    function _restart(uint256 value, ParamSlot storage p, uint256 tab, uint256 ownCommitted)
         internal
         view
         returns (Auction memory a)
     {
-        (uint256 value,) = oracle.liquidationValue(fleetId);
-        a.fleetId = fleetId;
         a.top = value.wMulUp(p.buffer).toUint128();
         a.floorPrice = a.top.wMulUp(p.floorRatio);
         a.tab = tab;
