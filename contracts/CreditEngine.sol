@@ -452,6 +452,12 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
     }
 
     /// @inheritdoc ICreditEngine
+    function fleetOf(uint256 vaultId) external view returns (uint256 fleetId, address owner) {
+        VaultSlot storage v = _vaults[vaultId];
+        return (v.fleetId, v.owner);
+    }
+
+    /// @inheritdoc ICreditEngine
     function debtOf(uint256 vaultId) external view returns (uint256) {
         return _debt(_vaults[vaultId]);
     }

@@ -14,24 +14,30 @@ import {MathLib, WAD} from "./libraries/MathLib.sol";
 import {Bounds} from "./libraries/Bounds.sol";
 
 /// @title LiquidationAuction
-/// @dev Warning: trusts the engine, GPUSD, the registry, the oracle, the Reserve and the SavingsVault it is deployed
-/// with; none of them calls back. The engine's `seize` and the Reserve's view come before this contract's writes
-/// because their answers are what it writes; every other call follows the state it depends on.
+/// @dev Warning: trusts the engine, GPUSD, the oracle, the Reserve and the SavingsVault it is deployed with; none of
+/// them calls back. The engine's `seize` and the Reserve's view come before this contract's writes because their
+/// answers are what it writes; every other call follows the state it depends on. The engine holds each auctioned
+/// fleet and delivers it to the buyer (`take` deletes the auction first), so the registry, kept as a constructor
+/// argument, is never called.
 contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     using MathLib for uint256;
     using SafeCast for uint256;
 
-    /// @dev Three slots per auction: a kick writes each once, a take clears them all. The owner is the vault's, read
-    /// from the engine when needed.
+    /// @dev One US cent [wad]: the oracle values fleets in whole cents, and start prices are kept in cents.
+    uint256 internal constant CENT = 1e16;
+
+    /// @dev Two slots per auction, each written once by a kick and cleared by a take: the first is everything the
+    /// price clock reads, the second what a take settles. The seized vault holds the fleet and names its owner.
+    /// Widths: a start price is under 2^49 cents (the oracle's 48-bit cents × a buffer ≤ 2); the tab, penalty and
+    /// commitment are checked into 96 bits (79 billion GPUSD, far above any class's debt ceiling).
     struct AuctionSlot {
-        uint128 top; // [wad]
-        uint128 tab; // [wad] 0 = no auction
-        uint64 vaultId;
-        uint40 fleetId;
+        uint96 tab; // [wad] 0 = no auction
+        uint56 topCents; // [¢] start price, rounded up to a whole cent
         uint40 start; // [s] on the unpaused clock
         uint64 floorRatio; // [wad] fixed at (re)start, so the marked shortfall can be recomputed
+        uint64 vaultId;
         uint96 penalty; // [wad]
-        uint96 committed; // [wad]
+        uint96 committed; // [wad] ≤ tab
     }
 
     /// @dev Laid out by who reads what: the price clock and a restart read the first slot, a tip the second, and
@@ -130,14 +136,13 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
         auctionId = ++_lastAuctionId;
         _auctions[auctionId] = AuctionSlot({
-            top: uint128(a.top),
-            tab: a.tab.toUint128(),
-            vaultId: uint64(vaultId),
-            fleetId: uint40(fleetId),
+            tab: a.tab.toUint96(),
+            topCents: uint56(a.top / CENT),
             start: a.start,
             floorRatio: p.floorRatio,
+            vaultId: uint64(vaultId), // the engine numbers vaults in 64 bits
             penalty: a.penalty.toUint96(),
-            committed: a.committed.toUint96()
+            committed: uint96(a.committed)
         });
         emit Kicked(auctionId, vaultId, keeper, debt, tip, a);
 
@@ -159,19 +164,20 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
         // The tip's share scales with what is still to recover: the tab, earlier tips included.
         uint256 tip = _tip(p, old.tab);
+        (uint256 fleetId, address owner) = engine.fleetOf(old.vaultId);
+        (uint256 value,) = oracle.liquidationValue(fleetId);
         // The old commitment is released and taken again, so it counts as available.
-        (uint256 value,) = oracle.liquidationValue(old.fleetId);
         Auction memory a = _restart(value, p, old.tab + tip, old.committed);
-        a.fleetId = old.fleetId;
-        a.owner = engine.vault(old.vaultId).owner;
+        a.fleetId = fleetId;
+        a.owner = owner;
         a.penalty = old.penalty;
         uint256 oldImpaired = _impaired(old);
 
-        slot.top = uint128(a.top);
-        slot.tab = a.tab.toUint128();
+        slot.tab = a.tab.toUint96();
+        slot.topCents = uint56(a.top / CENT);
         slot.start = a.start;
         slot.floorRatio = p.floorRatio;
-        slot.committed = a.committed.toUint96();
+        slot.committed = uint96(a.committed);
         emit Redone(auctionId, keeper, tip, a);
 
         if (tip != 0) gpusd.mint(keeper, tip);
@@ -193,28 +199,10 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         if (needsReset) revert NeedsReset(auctionId, elapsed, price);
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
 
-        // Waterfall: the tab, then the penalty, then the owner's surplus.
-        uint256 toTab = MathLib.min(price, a.tab);
-        uint256 rest = price - toTab;
-        uint256 penaltyPaid = MathLib.min(rest, a.penalty);
-        uint256 surplus = rest - penaltyPaid;
-        uint256 shortfall = a.tab - toTab;
-        uint256 impaired = _impaired(a);
-
         delete _auctions[auctionId];
-        emit Taken(auctionId, a.fleetId, msg.sender, receiver, price, a.tab, penaltyPaid, surplus, shortfall);
-
         // The engine hands the fleet to the receiver and names the vault's owner, who gets the surplus.
-        (, address owner) = engine.deliver(a.vaultId, receiver);
-        // Supply falls by exactly toTab: the whole price is burnt, and only the penalty and surplus come back.
-        gpusd.burn(msg.sender, price);
-        if (penaltyPaid != 0) gpusd.mint(address(reserve), penaltyPaid);
-        if (surplus != 0) gpusd.mint(owner, surplus);
-
-        // The expected loss set aside at the start gives way to the realized one.
-        if (a.committed != 0) reserve.release(a.committed);
-        if (impaired != 0) savings.releaseImpairment(impaired);
-        if (shortfall != 0) _settleLoss(auctionId, shortfall);
+        (uint256 fleetId, address owner) = engine.deliver(a.vaultId, receiver);
+        _settle(auctionId, a, price, fleetId, owner, receiver);
     }
 
     // ---------------------------------------------------------------- views
@@ -222,11 +210,15 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     /// @inheritdoc ILiquidationAuction
     function auction(uint256 auctionId) external view returns (Auction memory) {
         AuctionSlot memory a = _auctions[auctionId];
+        Auction memory view_;
+        if (a.tab == 0) return view_;
+        (uint256 fleetId, address owner) = engine.fleetOf(a.vaultId);
+        uint256 top = uint256(a.topCents) * CENT;
         return Auction({
-            fleetId: a.fleetId,
-            owner: a.tab == 0 ? address(0) : engine.vault(a.vaultId).owner,
-            top: a.top,
-            floorPrice: uint256(a.top).wMulUp(a.floorRatio),
+            fleetId: fleetId,
+            owner: owner,
+            top: top,
+            floorPrice: top.wMulUp(a.floorRatio),
             tab: a.tab,
             penalty: a.penalty,
             committed: a.committed,
@@ -283,7 +275,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         returns (bool needsReset, uint256 price, uint256 elapsed)
     {
         elapsed = clock() - a.start;
-        uint256 top = a.top;
+        uint256 top = uint256(a.topCents) * CENT;
         uint256 floorPrice = top.wMulUp(a.floorRatio);
         uint256 duration = p.duration;
         price = elapsed >= duration ? floorPrice : top - (top - floorPrice).mulDivDown(elapsed, duration);
@@ -291,13 +283,13 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     }
 
     /// @dev Prices an auction from the oracle's last good value (which answers while stale or stopped) and splits its
-    /// expected shortfall at the floor. Start and floor round up, in favour of recovering the tab.
+    /// expected shortfall at the floor. Start (to a whole cent) and floor round up, in favour of recovering the tab.
     function _restart(uint256 value, ParamSlot storage p, uint256 tab, uint256 ownCommitted)
         internal
         view
         returns (Auction memory a)
     {
-        a.top = value.wMulUp(p.buffer).toUint128();
+        a.top = value.mulDivUp(p.buffer, WAD * CENT) * CENT;
         a.floorPrice = a.top.wMulUp(p.floorRatio);
         a.tab = tab;
         a.start = clock();
@@ -322,8 +314,36 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
     /// @dev The mark on savers is whatever of the expected shortfall at the floor the Reserve did not commit.
     function _impaired(AuctionSlot memory a) internal pure returns (uint256) {
-        uint256 expected = uint256(a.tab).zeroFloorSub(uint256(a.top).wMulUp(a.floorRatio));
+        uint256 expected = uint256(a.tab).zeroFloorSub((uint256(a.topCents) * CENT).wMulUp(a.floorRatio));
         return expected - a.committed;
+    }
+
+    /// @dev Pays out a sale whose auction is already deleted. Waterfall: the tab, then the penalty, then the owner's
+    /// surplus. Supply falls by exactly what reaches the tab: the whole price is burnt, and only the penalty and
+    /// surplus come back.
+    function _settle(
+        uint256 auctionId,
+        AuctionSlot memory a,
+        uint256 price,
+        uint256 fleetId,
+        address owner,
+        address receiver
+    ) internal {
+        uint256 rest = price.zeroFloorSub(a.tab);
+        uint256 penaltyPaid = MathLib.min(rest, a.penalty);
+        uint256 surplus = rest - penaltyPaid;
+        uint256 shortfall = uint256(a.tab).zeroFloorSub(price);
+        emit Taken(auctionId, fleetId, msg.sender, receiver, price, a.tab, penaltyPaid, surplus, shortfall);
+
+        gpusd.burn(msg.sender, price);
+        if (penaltyPaid != 0) gpusd.mint(address(reserve), penaltyPaid);
+        if (surplus != 0) gpusd.mint(owner, surplus);
+
+        // The expected loss set aside at the start gives way to the realized one.
+        uint256 impaired = _impaired(a);
+        if (a.committed != 0) reserve.release(a.committed);
+        if (impaired != 0) savings.releaseImpairment(impaired);
+        if (shortfall != 0) _settleLoss(auctionId, shortfall);
     }
 
     /// @dev Loss order: the Reserve's buffer, then savers; what neither can pay stays in circulation as bad debt. Both

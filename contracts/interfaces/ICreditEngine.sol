@@ -202,6 +202,10 @@ interface ICreditEngine is ILiquidatorGated {
 
     function vault(uint256 vaultId) external view returns (Vault memory);
 
+    /// @notice A vault's fleet (0 while it holds none) and owner, from one storage read: what the auction needs to
+    /// restart the auction of a seized vault, whose fleet the engine still holds.
+    function fleetOf(uint256 vaultId) external view returns (uint256 fleetId, address owner);
+
     /// @notice Current debt with interest to now, rounded up.
     function debtOf(uint256 vaultId) external view returns (uint256);
 
