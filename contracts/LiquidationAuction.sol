@@ -40,8 +40,8 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         uint96 committed; // [wad] ≤ tab
     }
 
-    /// @dev Laid out by who reads what: the price clock and a restart read the first slot, a tip the second, and
-    /// only a kick the third. Bounds.sol keeps every value far inside its width.
+    /// @dev Laid out by who reads what: the price clock and a restart read the first slot, a tip the second.
+    /// Bounds.sol keeps every value far inside its width.
     struct ParamSlot {
         uint64 buffer; // [wad]
         uint64 floorRatio; // [wad]
@@ -51,7 +51,12 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         uint64 chip; // [wad]
         uint96 flatTip; // [wad]
         uint96 maxTip; // [wad]
+    }
+
+    /// @dev What only a kick reads, with what every kick writes: the penalty and the auction counter share a slot.
+    struct KickSlot {
         uint64 penalty; // [wad]
+        uint64 lastAuctionId;
     }
 
     ICreditEngine public immutable engine;
@@ -66,10 +71,10 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     uint40 internal _totalPaused; // [s] sum of all finished pauses
     bool internal _paused;
 
-    uint64 internal _lastAuctionId;
     /// @inheritdoc ILiquidationAuction
     uint256 public totalBadDebt; // [wad]
     ParamSlot internal _params;
+    KickSlot internal _kick;
     mapping(uint256 auctionId => AuctionSlot) internal _auctions;
 
     constructor(
@@ -132,9 +137,11 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         Auction memory a = _restart(value, p, debt + tip, 0);
         a.fleetId = fleetId;
         a.owner = owner;
-        a.penalty = debt.wMulUp(p.penalty); // rounds up, against the owner
+        KickSlot storage k = _kick;
+        a.penalty = debt.wMulUp(k.penalty); // rounds up, against the owner
 
-        auctionId = ++_lastAuctionId;
+        auctionId = k.lastAuctionId + 1;
+        k.lastAuctionId = uint64(auctionId);
         _auctions[auctionId] = AuctionSlot({
             tab: a.tab.toUint96(),
             topCents: uint56(a.top / CENT),
@@ -246,7 +253,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
             buffer: p.buffer,
             floorRatio: p.floorRatio,
             cusp: p.cusp,
-            penalty: p.penalty,
+            penalty: _kick.penalty,
             duration: p.duration,
             tail: p.tail,
             flatTip: p.flatTip,
@@ -262,7 +269,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
     /// @inheritdoc ILiquidationAuction
     function lastAuctionId() external view returns (uint256) {
-        return _lastAuctionId;
+        return _kick.lastAuctionId;
     }
 
     // ---------------------------------------------------------------- internals
@@ -378,11 +385,11 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
             cusp: uint64(p.cusp),
             duration: p.duration,
             tail: p.tail,
-            penalty: uint64(p.penalty),
             chip: uint64(p.chip),
             flatTip: uint96(p.flatTip),
             maxTip: uint96(p.maxTip)
         });
+        _kick.penalty = uint64(p.penalty);
         emit ParamsSet(p);
     }
 
