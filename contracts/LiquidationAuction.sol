@@ -76,6 +76,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     ParamSlot internal _params;
     KickSlot internal _kick;
     mapping(uint256 auctionId => AuctionSlot) internal _auctions;
+    mapping(address keeper => uint256) internal _tipsOwed; // [wad]
 
     constructor(
         address authority,
@@ -151,9 +152,9 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
             penalty: a.penalty.toUint96(),
             committed: uint96(a.committed)
         });
+        if (tip != 0) _tipsOwed[keeper] += tip;
         emit Kicked(auctionId, vaultId, keeper, debt, tip, a);
 
-        if (tip != 0) gpusd.mint(keeper, tip);
         if (a.committed != 0) reserve.commit(a.committed);
         if (a.impaired != 0) savings.impair(a.impaired);
     }
@@ -185,9 +186,9 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         slot.start = a.start;
         slot.floorRatio = p.floorRatio;
         slot.committed = uint96(a.committed);
+        if (tip != 0) _tipsOwed[keeper] += tip;
         emit Redone(auctionId, keeper, tip, a);
 
-        if (tip != 0) gpusd.mint(keeper, tip);
         if (a.committed > old.committed) reserve.commit(a.committed - old.committed);
         else if (a.committed < old.committed) reserve.release(old.committed - a.committed);
         if (a.impaired > oldImpaired) savings.impair(a.impaired - oldImpaired);
@@ -210,6 +211,17 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         // The engine hands the fleet to the receiver and names the vault's owner, who gets the surplus.
         (uint256 fleetId, address owner) = engine.deliver(a.vaultId, receiver);
         _settle(auctionId, a, price, fleetId, owner, receiver);
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function claimTips(address to) external returns (uint256 amount) {
+        if (to == address(0)) revert ZeroAddress();
+        uint256 owed = _tipsOwed[msg.sender];
+        if (owed <= 1) return 0;
+        amount = owed - 1;
+        _tipsOwed[msg.sender] = 1;
+        emit TipsClaimed(msg.sender, to, amount, 1);
+        gpusd.mint(to, amount);
     }
 
     // ---------------------------------------------------------------- views
@@ -265,6 +277,11 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     /// @inheritdoc ILiquidationAuction
     function paused() external view returns (bool) {
         return _paused;
+    }
+
+    /// @inheritdoc ILiquidationAuction
+    function tipsOwed(address keeper) external view returns (uint256) {
+        return _tipsOwed[keeper];
     }
 
     /// @inheritdoc ILiquidationAuction

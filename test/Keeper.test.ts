@@ -40,7 +40,7 @@ describe("keeper", function () {
   it("does nothing while every vault is healthy and on schedule, and says so", async function () {
     const sys = await load();
     const { cfg, lines } = keeperOf(sys, 6n * 10n ** 17n);
-    assert.deepEqual(await runOnce(cfg), { kicked: [], redone: [], taken: [], failed: 0 });
+    assert.deepEqual(await runOnce(cfg), { kicked: [], redone: [], taken: [], claimed: 0n, failed: 0 });
     assert.deepEqual(lines.map((l) => [l.event, l.liquidatable]), [["scan", 0]]);
   });
 
@@ -51,9 +51,13 @@ describe("keeper", function () {
     await publishRound(sys, crashed);
     const { cfg, lines } = keeperOf(sys, 6n * 10n ** 17n);
 
+    const held = await sys.gpusd.read.balanceOf([sys.accounts.keeper.account.address]);
     const first = await runOnce(cfg);
     assert.deepEqual(first.kicked, [v1]);
     assert.deepEqual(first.taken, [], "the start price is above a 60 % bid");
+    assert.ok(first.claimed > 0n, "it mints the tip its kick was credited");
+    assert.equal(await sys.gpusd.read.balanceOf([sys.accounts.keeper.account.address]), held + first.claimed);
+    assert.ok(lines.some((l) => l.event === "claim"));
     assert.equal((await sys.registry.read.ownerOf([sys.fleetIds[0]!])).toLowerCase(), sys.engine.address.toLowerCase(), "held for the buyer");
     assert.ok(lines.some((l) => l.event === "kick" && l.vaultId === v1.toString() && typeof l.tx === "string"));
     assert.ok(lines.some((l) => l.event === "wait"));

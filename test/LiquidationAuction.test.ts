@@ -88,7 +88,8 @@ describe("LiquidationAuction", function () {
       const { debt, tip, auction, keeper } = await kick(sys, vaultId);
       assert.ok(debt >= usd(900_000) && debt < usd(900_100), "debt is the principal plus a few seconds of interest");
       assert.equal(tip, tipOf(debt));
-      assert.equal(await sys.gpusd.read.balanceOf([keeper]), tip, "the tip is minted to the keeper");
+      assert.equal(await sys.auction.read.tipsOwed([keeper]), tip, "the tip is credited to the keeper");
+      assert.equal(await sys.gpusd.read.balanceOf([keeper]), 0n, "and minted only when claimed");
       assert.equal(auction.top, usd(1_200_000), "top = $1,000,000 × 1.2");
       assert.equal(auction.floorPrice, usd(600_000));
       assert.equal(auction.tab, debt + tip);
@@ -325,12 +326,12 @@ describe("LiquidationAuction", function () {
       );
 
       await dropValue(sys, fleetId, usd(800_000));
-      const tipBefore = await sys.gpusd.read.balanceOf([keeper.address]);
+      const tipBefore = await sys.auction.read.tipsOwed([keeper.address]);
       await sys.viem.assertions.revertWithCustomError(sys.auction.write.redo([1n, zeroAddress], { account: keeper }), sys.auction, "ZeroAddress");
       const hash = await sys.auction.write.redo([1n, keeper.address], { account: keeper });
       const { tip, auction } = await redoneArgs(sys, hash);
       assert.equal(tip, min(P.flatTip + wMulDown(first.auction.tab, P.chip), P.maxTip));
-      assert.equal(await sys.gpusd.read.balanceOf([keeper.address]), tipBefore + tip);
+      assert.equal(await sys.auction.read.tipsOwed([keeper.address]), tipBefore + tip);
       assert.equal(auction.top, usd(960_000), "restarted from $800,000 × 1.2");
       assert.equal(auction.tab, first.auction.tab + tip);
       assert.equal(auction.committed, usd(20_000));
@@ -354,6 +355,28 @@ describe("LiquidationAuction", function () {
       assert.deepEqual([needsReset, price < wMulDown(usd(1_200_000), WAD * 7n / 10n)], [true, true]);
       await sys.auction.write.redo([1n, sys.accounts.keeper.account.address], { account: sys.accounts.keeper.account });
       assert.equal((await sys.auction.read.status([1n]))[0], false);
+    });
+  });
+
+  describe("tips", function () {
+    it("mints a keeper's credited tips to any address on claim, keeping 1 wei owed, even while paused", async function () {
+      const { vaultId, fleetId } = await withLoan(sys);
+      await dropValue(sys, fleetId);
+      const { tip, keeper } = await kick(sys, vaultId);
+      const k = sys.accounts.keeper.account;
+      const to = sys.accounts.stranger.account.address;
+      await sys.viem.assertions.revertWithCustomError(sys.auction.write.claimTips([zeroAddress], { account: k }), sys.auction, "ZeroAddress");
+      await asRole(sys, "GUARDIAN", sys.auction, "pause", []);
+      const supply = await sys.gpusd.read.totalSupply();
+      const hash = await sys.auction.write.claimTips([to], { account: k });
+      await sys.viem.assertions.emitWithArgs(Promise.resolve(hash), sys.auction, "TipsClaimed", [keeper, to, tip - 1n, 1n]);
+      assert.equal(await sys.gpusd.read.balanceOf([to]), tip - 1n);
+      assert.equal(await sys.gpusd.read.totalSupply(), supply + tip - 1n, "a claim mints what the tab already counts");
+      assert.equal(await sys.auction.read.tipsOwed([keeper]), 1n);
+      // Nothing beyond the wei: nothing happens.
+      assert.equal((await sys.publicClient.simulateContract({ address: sys.auction.address, abi: sys.auction.abi, functionName: "claimTips", args: [to], account: k })).result, 0n);
+      await sys.auction.write.claimTips([to], { account: k });
+      assert.equal(await sys.gpusd.read.balanceOf([to]), tip - 1n);
     });
   });
 

@@ -1,6 +1,7 @@
 /**
- * The liquidation keeper: finds liquidatable vaults and kicks their auctions, resets auctions that need it, and takes
- * an auction once its price is at or below the configured bid. Every action is one structured log line.
+ * The liquidation keeper: finds liquidatable vaults and kicks their auctions, resets auctions that need it, takes an
+ * auction once its price is at or below the configured bid, and mints the tips the auction credited it. Every action
+ * is one structured log line.
  */
 import { BaseError, ContractFunctionRevertedError, type Account, type Address, type Chain, type PublicClient, type WalletClient } from "viem";
 import { fleetOracleAbi, liquidationAuctionAbi } from "../../abi/index.js";
@@ -21,7 +22,7 @@ export type KeeperConfig = {
   log: Logger;
 };
 
-export type KeeperReport = { kicked: bigint[]; redone: bigint[]; taken: { auctionId: bigint; price: bigint }[]; failed: number };
+export type KeeperReport = { kicked: bigint[]; redone: bigint[]; taken: { auctionId: bigint; price: bigint }[]; claimed: bigint; failed: number };
 
 /** The revert's custom error name, or the short message: what a log line should say about a failed action. */
 function reason(error: unknown): string {
@@ -35,7 +36,7 @@ function reason(error: unknown): string {
 
 export async function runOnce(cfg: KeeperConfig): Promise<KeeperReport> {
   const { publicClient, wallet, log } = cfg;
-  const report: KeeperReport = { kicked: [], redone: [], taken: [], failed: 0 };
+  const report: KeeperReport = { kicked: [], redone: [], taken: [], claimed: 0n, failed: 0 };
   const send = async (action: string, fields: Record<string, unknown>, write: () => Promise<`0x${string}`>) => {
     try {
       const hash = await write();
@@ -75,6 +76,13 @@ export async function runOnce(cfg: KeeperConfig): Promise<KeeperReport> {
     // maxPrice guards against the price moving between this read and inclusion.
     const write = () => wallet.writeContract({ address: cfg.auction, abi: liquidationAuctionAbi, functionName: "take", args: [auctionId, bid, wallet.account.address], account: wallet.account, chain: wallet.chain });
     if (await send("take", { auctionId, price, bid, fleetId: auction.fleetId }, write)) report.taken.push({ auctionId, price });
+  }
+
+  // Kicks and resets credit tips; a claim mints them, all but the wei that keeps the next credit cheap.
+  const owed = await publicClient.readContract({ address: cfg.auction, abi: liquidationAuctionAbi, functionName: "tipsOwed", args: [wallet.account.address] });
+  if (owed > 1n) {
+    const write = () => wallet.writeContract({ address: cfg.auction, abi: liquidationAuctionAbi, functionName: "claimTips", args: [wallet.account.address], account: wallet.account, chain: wallet.chain });
+    if (await send("claim", { tips: owed - 1n }, write)) report.claimed = owed - 1n;
   }
   return report;
 }

@@ -36,7 +36,7 @@ export const DATA_SOURCES: DataSourceSpec[] = [
   { name: "PegStabilityModule", artifact: "PegStabilityModule.sol/PegStabilityModule.json", mapping: "psm.ts", entities: ["Psm", "RedemptionRequest", "RedemptionFill", "QueueFill", "RedemptionClaim", "RedemptionCancellation", "PsmSwap", "PsmPoint", "ParameterChange"] },
   { name: "SavingsVault", artifact: "SavingsVault.sol/SavingsVault.json", mapping: "savings.ts", entities: ["SavingsVault", "Account", "SavingsDeposit", "SavingsWithdrawal", "SavingsInterest", "Impairment", "LossAbsorption", "SavingsPoint", "ProtocolPoint", "ParameterChange"] },
   { name: "Reserve", artifact: "Reserve.sol/Reserve.json", mapping: "reserve.ts", entities: ["Reserve", "ReserveDistribution", "ReserveCommitment", "LossAbsorption", "ProtocolPoint", "ParameterChange"] },
-  { name: "LiquidationAuction", artifact: "LiquidationAuction.sol/LiquidationAuction.json", mapping: "auction.ts", entities: ["Auction", "AuctionKick", "AuctionReset", "AuctionTake", "LossSettlement", "AuctionParams", "LiquidationPoint", "ProtocolPoint", "ParameterChange"] },
+  { name: "LiquidationAuction", artifact: "LiquidationAuction.sol/LiquidationAuction.json", mapping: "auction.ts", entities: ["Auction", "AuctionKick", "AuctionReset", "AuctionTake", "LossSettlement", "TipClaim", "AuctionParams", "LiquidationPoint", "ProtocolPoint", "ParameterChange"] },
 ];
 
 /**

@@ -8,6 +8,7 @@ import {
   Paused,
   Redone,
   Taken,
+  TipsClaimed,
   Unpaused,
 } from "../generated/LiquidationAuction/LiquidationAuction";
 import {
@@ -19,6 +20,7 @@ import {
   LiquidationPoint,
   LossSettlement,
   Seizure,
+  TipClaim,
   Vault,
 } from "../generated/schema";
 import { eventId, getProtocol, json, pointId, recordParameter, RiskFlows, touchProtocol, wDivDown, writeProtocolPoint, ZERO } from "./common";
@@ -218,6 +220,19 @@ export function handleLossSettled(event: LossSettled): void {
   flows.reserveCovered = event.params.coveredByReserve;
   flows.saversAbsorbed = event.params.absorbedBySavers;
   writeProtocolPoint(event, p, flows);
+}
+
+export function handleTipsClaimed(event: TipsClaimed): void {
+  // The mint itself is GPUSD's Transfer, which the GPUSD mapping books; the tips were counted at Kicked and Redone.
+  let c = new TipClaim(eventId(event));
+  c.hash = event.transaction.hash;
+  c.blockNumber = event.block.number;
+  c.timestamp = event.block.timestamp;
+  c.keeper = event.params.keeper;
+  c.to = event.params.to;
+  c.amount = event.params.amount;
+  c.tipsOwed = event.params.tipsOwed;
+  c.save();
 }
 
 export function handleBadDebt(event: BadDebt): void {

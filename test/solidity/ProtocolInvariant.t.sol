@@ -69,13 +69,14 @@ contract ProtocolInvariantTest is ProtocolFixture {
     }
 
     /// Every GPUSD is backed: exactly, up to bounded rounding,
-    ///   totalSupply + Σ class unmintedInterest
+    ///   totalSupply + Σ class unmintedInterest + keeper tips owed
     ///     == Σ vault debtOf + Σ live auction tab + USDC held by the PSM × 1e12 + totalBadDebt + minted
     /// where `minted` is the GPUSD the handler minted to fund payers, savers and buyers (test money from outside).
     /// Supply moves only by: borrow (+a, debt +a); repay (−p, debt −p); interest (owed to the Reserve as unminted,
     /// then minted 1:1); a PSM sale (+usdc × 1e12, buyer and fee together; USDC +usdc); a redemption or claim (−usdc ×
     /// 1e12 burnt, USDC −usdc; the fee and the queued part move by transfer); a cancel (the same for its filled part);
-    /// a kick (debt leaves the vault for the tab, + tip minted into the tab); a redo (+ tip, tab + tip); a take (the
+    /// a kick (debt leaves the vault for the tab, + tip owed to the keeper and counted in the tab); a redo (+ tip owed,
+    /// tab + tip); a keeper's claim (owed tips minted 1:1); a take (the
     /// price is burnt, penalty and surplus re-minted, the Reserve's and savers' cover burnt, so supply −tab + uncovered,
     /// and the uncovered part becomes totalBadDebt). Rounding: each vault's debt rounds up (< 1 wei per vault); each
     /// accrual floors the interest (< 1 wei per call, plus the view's pending floor); a borrow's normalized debt rounds
@@ -85,7 +86,7 @@ contract ProtocolInvariantTest is ProtocolFixture {
     /// hardhat-config: long.invariant.runs = 5000
     /// hardhat-config: invariant.depth = 50
     function invariant_EveryGpusdIsBacked() public view {
-        uint256 lhs = gpusd.totalSupply() + engine.classState(CLASS).unmintedInterest;
+        uint256 lhs = gpusd.totalSupply() + engine.classState(CLASS).unmintedInterest + auction.tipsOwed(handler.KEEPER());
         uint256 last = engine.lastVaultId();
         uint256 rhs = usdc.balanceOf(address(psm)) * 1e12 + handler.minted() + auction.totalBadDebt();
         for (uint256 id = 1; id <= last; ++id) rhs += engine.debtOf(id);
@@ -93,7 +94,8 @@ contract ProtocolInvariantTest is ProtocolFixture {
         for (uint256 id = 1; id <= auctions; ++id) rhs += auction.auction(id).tab;
         uint256 tolerance = 4 * handler.calls() + 2 * last + 10;
         uint256 diff = lhs > rhs ? lhs - rhs : rhs - lhs;
-        if (diff > tolerance) assertEq(lhs, rhs, "supply + unminted != debt + tabs + psm + minted + bad debt");
+        if (diff > tolerance) assertEq(lhs, rhs, "supply + unminted + tips != debt + tabs + psm + minted + bad debt");
+        assertTrue(!handler.tipClaimInexact(), "a tip claim minted other than the tips owed");
     }
 
     /// Collateral is never lost: an open vault's fleet, pledged or seized and under auction, sits in the engine until

@@ -55,7 +55,7 @@ contract ProtocolHandler is TestBase {
     uint256 internal constant MIN_VALUE = 100e18 * GPUS; // class bound, exclusive
     uint256 internal constant MAX_VALUE = 100_000e18 * GPUS; // class bound, exclusive
     uint256 internal constant CENT = 1e16;
-    address internal constant KEEPER = address(0x4EE9E2);
+    address public constant KEEPER = address(0x4EE9E2);
     address internal constant BUYER = address(0xB0E2);
 
     GPUSD public immutable gpusd;
@@ -103,6 +103,7 @@ contract ProtocolHandler is TestBase {
     bool public lockedSharesLeft; // a withdrawal moved shares still locked by the cooldown
     bool public collateralLeftWithDebt; // removeCollateral succeeded on a vault with debt
     bool public auctionedFleetEscaped; // a borrow, removeCollateral or close succeeded on a vault in auction
+    bool public tipClaimInexact; // a claim minted other than the tips owed less the wei kept
     bytes32 public blockedExit; // the first exit the protocol refused: repay, redeem, claim, cancel, withdraw...
     bytes32 public stuckLiquidation; // a liquidatable vault (or an auction due a reset) the unpaused auction refused
 
@@ -154,7 +155,7 @@ contract ProtocolHandler is TestBase {
 
     /// The actions the fuzzer calls (not the ghost getters). Weights by repetition.
     function selectors() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](43);
+        s = new bytes4[](44);
         // Vaults; borrows and repays twice as likely: debt drives everything else.
         (s[0], s[1], s[2], s[3]) = (this.open.selector, this.addCollateral.selector, this.removeCollateral.selector, this.close.selector);
         (s[4], s[5], s[6], s[7], s[8]) = (this.borrow.selector, this.borrow.selector, this.repay.selector, this.repay.selector, this.accrue.selector);
@@ -172,13 +173,14 @@ contract ProtocolHandler is TestBase {
         (s[35], s[36], s[37], s[38]) = (this.redo.selector, this.take.selector, this.take.selector, this.take.selector);
         // Governance.
         (s[39], s[40], s[41], s[42]) = (this.togglePause.selector, this.togglePause.selector, this.togglePause.selector, this.setClass.selector);
+        s[43] = this.claimTips.selector;
     }
 
     /// Every name an action counts under in `ok` / `refused`. The `…Blocked` names count attempts the protocol must
     /// refuse (a borrow while paused, stopped or stale; a sale while the PSM is paused; auctions while paused; a
     /// withdrawal of locked shares): `ok` there means the protocol refused as it must.
     function actionNames() external pure returns (bytes32[] memory n) {
-        n = new bytes32[](38);
+        n = new bytes32[](39);
         (n[0], n[1], n[2], n[3]) = ("open", "addCollateral", "removeCollateral", "close");
         (n[4], n[5], n[6], n[7]) = ("borrow", "borrowBlocked", "repayPart", "repayFull");
         (n[8], n[9], n[10], n[11]) = ("accrue", "psmSell", "psmSellBlocked", "psmRedeem");
@@ -188,7 +190,7 @@ contract ProtocolHandler is TestBase {
         (n[24], n[25], n[26], n[27]) = ("warp", "warpStale", "oracleStop", "oracleResume");
         (n[28], n[29], n[30], n[31]) = ("kick", "kickBlocked", "redo", "redoBlocked");
         (n[32], n[33], n[34], n[35]) = ("take", "takeBlocked", "pause", "unpause");
-        (n[36], n[37]) = ("setClass", "takeBelowPrice");
+        (n[36], n[37], n[38]) = ("setClass", "takeBelowPrice", "claimTips");
     }
 
     // ---------------------------------------------------------------- bookkeeping
@@ -704,6 +706,23 @@ contract ProtocolHandler is TestBase {
             else if (stuckLiquidation == bytes32(0)) stuckLiquidation = "kick";
         }
         _recordMark(impaired, assets);
+    }
+
+    /// The keeper mints its credited tips to a random actor, whatever the pauses: all but the wei it keeps owed, and
+    /// exactly that much new GPUSD. A refusal is an exit blocked.
+    function claimTips(uint256 toSeed) external tracked othersStayHealthy(0) {
+        uint256 owed = auction.tipsOwed(KEEPER);
+        if (owed <= 1) return;
+        uint256 supply = gpusd.totalSupply();
+        vm.prank(KEEPER);
+        try auction.claimTips(actors[toSeed % actors.length]) returns (uint256 amount) {
+            if (amount != owed - 1 || auction.tipsOwed(KEEPER) != 1 || gpusd.totalSupply() != supply + amount) {
+                tipClaimInexact = true;
+            }
+            _count("claimTips", true);
+        } catch {
+            _exitRefused("claimTips");
+        }
     }
 
     /// Restarts an auction that needs a reset; refused while paused.
