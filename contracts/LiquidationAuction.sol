@@ -40,23 +40,19 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         uint96 committed; // [wad] ≤ tab
     }
 
-    /// @dev Laid out by who reads what: the price clock and a restart read the first slot, a tip the second.
-    /// Bounds.sol keeps every value far inside its width.
+    /// @dev Laid out by who reads what: a kick reads the first two slots (and bumps the counter in the second), the
+    /// price clock the third, a reset all three. Bounds.sol keeps every value far inside its width.
     struct ParamSlot {
         uint64 buffer; // [wad]
         uint64 floorRatio; // [wad]
-        uint64 cusp; // [wad]
-        uint32 duration; // [s]
-        uint32 tail; // [s]
+        uint64 penalty; // [wad]
         uint64 chip; // [wad]
         uint96 flatTip; // [wad]
         uint96 maxTip; // [wad]
-    }
-
-    /// @dev What only a kick reads, with what every kick writes: the penalty and the auction counter share a slot.
-    struct KickSlot {
-        uint64 penalty; // [wad]
-        uint64 lastAuctionId;
+        uint64 lastAuctionId; // not a parameter: the auction counter, in a slot every kick reads anyway
+        uint64 cusp; // [wad]
+        uint32 duration; // [s]
+        uint32 tail; // [s]
     }
 
     ICreditEngine public immutable engine;
@@ -74,7 +70,6 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     /// @inheritdoc ILiquidationAuction
     uint256 public totalBadDebt; // [wad]
     ParamSlot internal _params;
-    KickSlot internal _kick;
     mapping(uint256 auctionId => AuctionSlot) internal _auctions;
     mapping(address keeper => uint256) internal _tipsOwed; // [wad]
 
@@ -138,11 +133,10 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         Auction memory a = _restart(value, p, debt + tip, 0);
         a.fleetId = fleetId;
         a.owner = owner;
-        KickSlot storage k = _kick;
-        a.penalty = debt.wMulUp(k.penalty); // rounds up, against the owner
+        a.penalty = debt.wMulUp(p.penalty); // rounds up, against the owner
 
-        auctionId = k.lastAuctionId + 1;
-        k.lastAuctionId = uint64(auctionId);
+        auctionId = p.lastAuctionId + 1;
+        p.lastAuctionId = uint64(auctionId);
         _auctions[auctionId] = AuctionSlot({
             tab: a.tab.toUint96(),
             topCents: uint56(a.top / CENT),
@@ -265,7 +259,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
             buffer: p.buffer,
             floorRatio: p.floorRatio,
             cusp: p.cusp,
-            penalty: _kick.penalty,
+            penalty: p.penalty,
             duration: p.duration,
             tail: p.tail,
             flatTip: p.flatTip,
@@ -286,7 +280,7 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
     /// @inheritdoc ILiquidationAuction
     function lastAuctionId() external view returns (uint256) {
-        return _kick.lastAuctionId;
+        return _params.lastAuctionId;
     }
 
     // ---------------------------------------------------------------- internals
@@ -399,14 +393,15 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         _params = ParamSlot({
             buffer: uint64(p.buffer),
             floorRatio: uint64(p.floorRatio),
-            cusp: uint64(p.cusp),
-            duration: p.duration,
-            tail: p.tail,
+            penalty: uint64(p.penalty),
             chip: uint64(p.chip),
             flatTip: uint96(p.flatTip),
-            maxTip: uint96(p.maxTip)
+            maxTip: uint96(p.maxTip),
+            lastAuctionId: _params.lastAuctionId,
+            cusp: uint64(p.cusp),
+            duration: p.duration,
+            tail: p.tail
         });
-        _kick.penalty = uint64(p.penalty);
         emit ParamsSet(p);
     }
 
