@@ -95,7 +95,7 @@ contract SavingsVault is ISavingsVault, ERC4626, LiquidatorGated {
     function impair(uint256 amount) external onlyLiquidator {
         uint256 impaired = _impaired + amount;
         _impaired = impaired.toUint128();
-        emit Impaired(amount, impaired, totalAssets());
+        emit Impaired(amount, impaired);
     }
 
     /// @inheritdoc ISavingsVault
@@ -104,7 +104,7 @@ contract SavingsVault is ISavingsVault, ERC4626, LiquidatorGated {
         if (amount > impaired) revert ReleaseExceedsImpairment(amount, impaired);
         impaired -= amount;
         _impaired = uint128(impaired);
-        emit ImpairmentReleased(amount, impaired, totalAssets());
+        emit ImpairmentReleased(amount, impaired);
     }
 
     /// @inheritdoc ISavingsVault

@@ -21,8 +21,10 @@ interface ISavingsVault is ILiquidatorGated, IERC4626 {
     event SmearWindowSet(uint32 window);
     event WithdrawalCooldownSet(uint32 cooldown);
     /// @param amount [wad] expected auction loss marked now; `totalAssets` excludes `totalImpaired`
-    event Impaired(uint256 amount, uint256 totalImpaired, uint256 totalAssets);
-    event ImpairmentReleased(uint256 amount, uint256 totalImpaired, uint256 totalAssets);
+    /// @dev Marks and releases carry no totalAssets: they move it by exactly `amount` (down, then back up), and
+    /// reading the supply and the smear for it cost every kick and take two cold loads.
+    event Impaired(uint256 amount, uint256 totalImpaired);
+    event ImpairmentReleased(uint256 amount, uint256 totalImpaired);
     /// @param absorbed [wad] taken from savers' assets and sent to the auction, which burns it
     event LossAbsorbed(uint256 loss, uint256 absorbed, uint256 totalAssets);
 

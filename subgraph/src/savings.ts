@@ -49,7 +49,8 @@ const YEAR_WAD = BigInt.fromString("31536000").times(WAD);
 
 // The vault's books are replayed here from its events, because ERC-4626's Deposit and Withdraw cannot carry the new
 // totalAssets. The replay mirrors SavingsVault.sol step for step: `_assets`, the current smear, and `_impaired`;
-// InterestAdded, Impaired and LossAbsorbed carry totalAssets and serve as checkpoints for the reconciliation test.
+// InterestAdded and LossAbsorbed carry totalAssets and serve as checkpoints for the reconciliation test. Impaired and
+// ImpairmentReleased do not (they move totalAssets by exactly their amount), so an Impairment records the replay's.
 
 function getVault(event: ethereum.Event): SavingsVault {
   let v = SavingsVault.load(event.address);
@@ -259,7 +260,7 @@ export function handleImpaired(event: Impaired): void {
   v.totalImpaired = event.params.totalImpaired;
   save(v, event, new SavingsFlows());
   mirror(v, event, true, new RiskFlows());
-  impairment(event, "impaired", event.params.amount, event.params.totalImpaired, event.params.totalAssets);
+  impairment(event, "impaired", event.params.amount, event.params.totalImpaired, v.inputTokenBalance);
 }
 
 export function handleImpairmentReleased(event: ImpairmentReleased): void {
@@ -267,7 +268,7 @@ export function handleImpairmentReleased(event: ImpairmentReleased): void {
   v.totalImpaired = event.params.totalImpaired;
   save(v, event, new SavingsFlows());
   mirror(v, event, true, new RiskFlows());
-  impairment(event, "released", event.params.amount, event.params.totalImpaired, event.params.totalAssets);
+  impairment(event, "released", event.params.amount, event.params.totalImpaired, v.inputTokenBalance);
 }
 
 export function handleTransfer(event: Transfer): void {
