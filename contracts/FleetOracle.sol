@@ -248,15 +248,33 @@ contract FleetOracle is IFleetOracle, AccessManaged, EIP712 {
     }
 
     /// @inheritdoc IFleetOracle
-    function liquidationValues(uint256[] calldata fleetIds) external view returns (uint256[] memory values) {
-        values = new uint256[](fleetIds.length);
-        for (uint256 i; i < fleetIds.length; ++i) {
-            uint256 fleetId = fleetIds[i];
-            uint256 word = _fleets[fleetId].word;
-            if (uint40(word >> OBSERVED_AT_SHIFT) == 0) revert NoValuation(fleetId);
-            unchecked {
-                values[i] = uint48(word) * CENT; // < 2^102
+    /// @dev In assembly because keepers page through every vault with it and a node's eth_call costs time per EVM
+    /// step: a keccak, a load and a check per fleet, and the values are returned in place, without a second copy by
+    /// the ABI encoder.
+    function liquidationValues(uint256[] calldata fleetIds) external view returns (uint256[] memory) {
+        bytes4 noValuation = NoValuation.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // The return data, built where it will be returned from: offset, length, values.
+            let result := mload(0x40)
+            mstore(result, 32)
+            mstore(add(result, 32), fleetIds.length)
+            let out := add(result, 64)
+            let end := add(fleetIds.offset, shl(5, fleetIds.length))
+            for { let p := fleetIds.offset } lt(p, end) { p := add(p, 32) } {
+                let fleetId := calldataload(p)
+                mstore(0, fleetId)
+                mstore(32, _fleets.slot)
+                let word := sload(keccak256(0, 64))
+                if iszero(and(shr(OBSERVED_AT_SHIFT, word), 0xffffffffff)) {
+                    mstore(0, noValuation)
+                    mstore(4, fleetId)
+                    revert(0, 36)
+                }
+                mstore(out, mul(and(word, 0xffffffffffff), CENT)) // value [¢] × CENT < 2^102
+                out := add(out, 32)
             }
+            return(result, sub(out, result))
         }
     }
 

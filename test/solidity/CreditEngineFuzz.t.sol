@@ -5,6 +5,7 @@ import {ProtocolFixture} from "./utils/ProtocolFixture.sol";
 import {MathLib, RAY} from "../../contracts/libraries/MathLib.sol";
 import {Bounds} from "../../contracts/libraries/Bounds.sol";
 import {ICreditEngine} from "../../contracts/interfaces/ICreditEngine.sol";
+import {IFleetRegistry} from "../../contracts/interfaces/IFleetRegistry.sol";
 
 /// @notice Borrow / repay / accrue sequences against the real engine, oracle and GPUSD.
 contract CreditEngineFuzzTest is ProtocolFixture {
@@ -124,6 +125,98 @@ contract CreditEngineFuzzTest is ProtocolFixture {
         assertTrue(registry.ownerOf(fleetId) == address(this), "the fleet reaches the receiver");
         vm.expectRevert(abi.encodeWithSelector(ICreditEngine.NotInAuction.selector, vaultId));
         engine.deliver(vaultId, address(this));
+    }
+
+    /// The keepers' batched scan answers exactly as isLiquidatable, vault by vault, on any page: across runs of two
+    /// classes with their own rates and schedules, vaults without debt, repaid, in auction, unhealthy or behind on
+    /// their schedule, however much time has passed.
+    function testFuzzLiquidatableVaultsMatchesIsLiquidatable(uint256 seed) public {
+        engine.setClass(
+            2,
+            ICreditEngine.ClassParams({
+                stabilityFee: Bounds.MAX_STABILITY_FEE,
+                maxLtv: 0.6e18,
+                liquidationLtv: 0.72e18,
+                debtCeiling: 1e27,
+                dust: 1_000e18,
+                term: 360 days,
+                period: 7 days,
+                grace: 2 days
+            })
+        );
+        oracle.setClassBounds(2, 100e18, 100_000e18);
+        uint16[8] memory classes = [uint16(1), 2, 2, 1, 1, 2, 1, 2];
+        uint256[] memory fleets = new uint256[](10);
+        fleets[1] = fleetId;
+        for (uint256 i; i < classes.length; ++i) {
+            (fleets[i + 2],) = _openClassVault(classes[i], uint32(8 + i));
+        }
+        engine.setLiquidator(address(this), true);
+        for (uint256 id = 1; id <= 9; ++id) {
+            uint256 r = uint256(keccak256(abi.encode(seed, id)));
+            uint256 room = engine.maxBorrow(id);
+            if (r % 5 == 0 || room < 2_000e18) continue; // some vaults never borrow
+            address owner = engine.vault(id).owner;
+            vm.prank(owner);
+            engine.borrow(id, bound(r >> 8, 1_000e18, room), owner);
+        }
+        vm.warp(block.timestamp + bound(seed, 0, 400 days));
+        for (uint256 id = 1; id <= 9; ++id) {
+            uint256 r = uint256(keccak256(abi.encode(seed, id, "value")));
+            if (r % 3 == 0) _publish(fleets[id], oracle.fleetState(fleets[id]).value * bound(r >> 8, 30, 100) / 100);
+        }
+        // One liquidatable vault goes to auction; one vault with debt repays in full.
+        for (uint256 id = 1; id <= 9; ++id) {
+            (bool liquidatable,,) = engine.isLiquidatable(id);
+            if (liquidatable && seed % 2 == 0) {
+                engine.seize(id);
+                break;
+            }
+        }
+        uint256 payer = (seed >> 16) % 9 + 1;
+        if (engine.debtOf(payer) != 0) {
+            address owner = engine.vault(payer).owner;
+            _fund(owner, engine.debtOf(payer));
+            vm.prank(owner);
+            engine.repay(payer, type(uint256).max);
+        }
+        for (uint256 from; from <= 10; from += 1 + (seed >> 32) % 4) {
+            uint256 count = 1 + (seed >> (40 + from)) % 10;
+            uint256[] memory page = engine.liquidatableVaults(from, count);
+            uint256 found;
+            for (uint256 id = from; id < from + count && id <= 9; ++id) {
+                (bool liquidatable,,) = engine.isLiquidatable(id);
+                if (!liquidatable) continue;
+                assertTrue(found < page.length && page[found] == id, "a liquidatable vault missing from the page");
+                ++found;
+            }
+            assertEq(page.length, found, "the page lists a vault isLiquidatable refuses");
+        }
+    }
+
+    /// @dev A vault of `classId` on a fleet of `gpus` GPUs worth 20,000 each, owned by its own operator.
+    function _openClassVault(uint16 classId, uint32 gpus) internal returns (uint256 fleet, uint256 id) {
+        address owner = address(uint160(0x0BE2A800 + gpus));
+        address[] memory hosts = new address[](0);
+        fleet = registry.onboard(
+            IFleetRegistry.Fleet({
+                operator: owner,
+                classId: classId,
+                gpuCount: gpus,
+                acquiredAt: uint40(block.timestamp - 30 days),
+                acquisitionCost: uint128(gpus) * 20_000e18,
+                gpuRoot: keccak256(abi.encode("gpus", gpus)),
+                legalDocsHash: keccak256("docs")
+            }),
+            hosts
+        );
+        _publish(fleet, uint256(gpus) * 20_000e18);
+        vm.warp(block.timestamp + oracle.params().increaseDelay);
+        _publish(fleet, uint256(gpus) * 20_000e18);
+        vm.startPrank(owner);
+        registry.approve(address(engine), fleet);
+        id = engine.open(fleet);
+        vm.stopPrank();
     }
 
     function _checkAccounting() internal view {
