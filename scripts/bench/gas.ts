@@ -93,7 +93,7 @@ async function main() {
   note("savingsRedeem", await executionGas(p, await p.savings.write.redeem([shares, saver.address, saver.address], { account: saver })));
 
   // Liquidations: three of operator A's vaults fall unhealthy. The first kick and take warm the auction's slots; the
-  // second pair is the steady-state figure. Both pay a tip, commit part of the Reserve's buffer and mark savers.
+  // second pair is the steady-state figure. Both credit a tip, commit part of the Reserve's buffer and mark savers.
   const keeper = accounts.keeper.account;
   await p.gpusd.write.transfer([p.reserve.address, usd(50_000)], { account: saver });
   await p.reserve.write.distribute();
@@ -116,6 +116,8 @@ async function main() {
   await p.auction.write.kick([liquidatedVaults[2]!, keeper.address], { account: keeper });
   await p.networkHelpers.time.increase((await p.auction.read.params()).tail + 1);
   note("reset", await executionGas(p, await p.auction.write.redo([await p.auction.read.lastAuctionId(), keeper.address], { account: keeper })));
+  // Kicks and resets credit tips; a keeper mints them when it likes, here to an account that already holds GPUSD.
+  note("claimTips", await executionGas(p, await p.auction.write.claimTips([saver.address], { account: keeper })));
 
   // Flatness: 1,000 vaults exist, then borrow and repay on one of them.
   const extra: bigint[] = [];

@@ -63,7 +63,7 @@ async function main() {
   const client = createPublicClient({ transport: http(rpcUrl) });
   // The node executes one call at a time, so page size and pages in flight trade round trips against queueing.
   let best: { median: number; pageSize: number; concurrency: number } | undefined;
-  for (const [pageSize, concurrency] of [[1_000, 4], [500, 4], [250, 4], [250, 8], [100, 8]] as const) {
+  for (const [pageSize, concurrency] of [[2_500, 2], [2_500, 4], [1_000, 4], [500, 4], [250, 8]] as const) {
     const times: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const t0 = performance.now();
