@@ -28,6 +28,13 @@ describe("npm start (the local stack, end to end)", function () {
       child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`npm start exited ${code}:\n${out}`))));
     });
     assert.match(output, new RegExp(`listening at http://127\\.0\\.0\\.1:${port}`));
+    // Every valuation came from the oracle network: each on-chain round's signers are node keys, and no other
+    // round exists. On this machine (no NVML) the probes replay, and the summary says so.
+    const oracle = /Oracle network: 4 nodes, quorum 3, probes (REPLAY|real)[^;]*; (\d+) rounds published by the nodes, (\d+) of (\d+) on-chain rounds signed by node keys/.exec(output);
+    assert.ok(oracle, "the summary describes the oracle network");
+    const [, mode, published, byNodes, onChain] = oracle;
+    assert.ok(Number(published) >= 10 && published === onChain && byNodes === onChain, `rounds: ${published} published, ${byNodes} of ${onChain} signed by node keys`);
+    if (mode === "REPLAY") assert.match(output, /"probes":"replay"/, "node log lines are labelled as replays");
     for (const vault of ["#1", "#2", "#3"]) assert.match(output, new RegExp(`\\s${vault}\\s+#\\d+ (H100 SXM|H200|A100 80GB)`), `vault ${vault} row`);
     assert.doesNotMatch(output, /LIQUIDATABLE/, "every liquidatable vault was kicked by the keeper");
     assert.match(output, /request #1: [\d,.]+ filled/, "the saver's queued redemption is shown");
