@@ -71,7 +71,7 @@ export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log)
     // Within each class's max LTV of the model's values (about $1.04M, $706k and $397k with the bundled profiles
     // and quotes), and close enough on fleet #2 that the stress story's collapse makes it liquidatable.
     [0, usd(650_000)],
-    [1, usd(450_000)],
+    [1, usd(400_000)],
     [2, usd(200_000)],
   ];
   for (const [fleetIndex, amount] of borrows) {
