@@ -9,7 +9,7 @@ import { network } from "hardhat";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployProtocol } from "./lib/protocol.js";
 import { seedDemo, summarize } from "./lib/demo.js";
-import { DEMO_FLEETS } from "./lib/demoScenario.js";
+import { START_FLEETS } from "./lib/demoScenario.js";
 import { demoHost, detectProbeMode, startDemoOracle } from "./lib/demoOracle.js";
 import { jsonLogger } from "./lib/log.js";
 
@@ -46,7 +46,7 @@ async function main() {
     oracle: protocol.oracle.address,
     registry: protocol.registry.address,
     nodeKeys: signers,
-    hosts: DEMO_FLEETS.map((f) => demoHost(f.name, f.classId, f.gpuCount)),
+    hosts: START_FLEETS.map((f) => demoHost(f.name, f.classId, f.gpuCount)),
     mode,
     logger: oracleLog,
   });

@@ -4,7 +4,7 @@
  */
 import { formatUnits, maxUint256 } from "viem";
 import { lossWaterfall, runStressStory } from "./stress.js";
-import { DEMO_FLEETS } from "./demoScenario.js";
+import { START_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
 import { DAY, USDC_UNIT, advance, onboardFleet, openVault, usd, type OperatorName, type Protocol } from "./protocol.js";
 import type { DemoOracle } from "./demoOracle.js";
@@ -42,7 +42,7 @@ export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log)
   const { accounts } = d;
 
   log("Underwriter onboards three GPU fleets (GPU UUID Merkle roots, one host key each):");
-  for (const [i, spec] of DEMO_FLEETS.entries()) {
+  for (const [i, spec] of START_FLEETS.entries()) {
     const host = oracleNetwork.hosts[i]!;
     const fleetId = await onboardFleet(d, spec, { gpuRoot: host.root, hosts: [host.key.address] });
     host.fleetId = fleetId;
@@ -54,25 +54,27 @@ export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log)
   log(`Oracle network: ${net.nodes.length} nodes, quorum ${quorum}; probes ${mode.mode === "replay" ? "REPLAY recorded profiles" : "measure real GPUs"} (${mode.why})`);
   const first = await revalue(d);
   log(`  round #${first}: every GPU probed, reports verified by every node, valued by the model, median signed by a quorum`);
-  await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay);
-  await revalue(d);
-  log("  the first valuations mature:");
+  // Borrowing waits out the increase delay; round #1 is still fresh after it, so no round is needed to get there.
+  const { increaseDelay } = await d.oracle.read.params();
+  await d.networkHelpers.time.increase(increaseDelay);
+  log(`  ${increaseDelay / 60} minutes later the first valuations mature (round #${first} is still fresh):`);
   await logValues(d, log);
 
-  log("Saver deposits 1,150,000 USDC at the PSM and stakes 1,100,000 GPUSD in the savings vault");
+  log("Saver deposits 400,000 USDC at the PSM and stakes 380,000 GPUSD in the savings vault");
   const saver = accounts.saver.account;
-  await d.usdc.write.mint([saver.address, 2_000_000n * USDC_UNIT]);
+  await d.usdc.write.mint([saver.address, 1_000_000n * USDC_UNIT]);
   await d.usdc.write.approve([d.psm.address, maxUint256], { account: saver });
-  await d.psm.write.sellUsdc([1_150_000n * USDC_UNIT, saver.address], { account: saver });
+  await d.psm.write.sellUsdc([400_000n * USDC_UNIT, saver.address], { account: saver });
   await d.gpusd.write.approve([d.savings.address, maxUint256], { account: saver });
-  await d.savings.write.deposit([usd(1_100_000), saver.address], { account: saver });
+  await d.savings.write.deposit([usd(380_000), saver.address], { account: saver });
 
   const borrows: [number, bigint][] = [
-    // Within each class's max LTV of the model's values (about $1.04M, $706k and $397k with the bundled profiles
-    // and quotes), and close enough on fleet #2 that the stress story's collapse makes it liquidatable.
-    [0, usd(650_000)],
-    [1, usd(400_000)],
-    [2, usd(200_000)],
+    // Within each class's max LTV of the model's values (about $261k, $353k and $50k for 16 GPUs each with the
+    // bundled profiles and quotes). Fleet #2's loan is safe until the stress story's collapse (to about $96k) puts
+    // it under water, by a shortfall the reserve and the savers can bear (about a fifth of the savings).
+    [0, usd(170_000)],
+    [1, usd(120_000)],
+    [2, usd(25_000)],
   ];
   for (const [fleetIndex, amount] of borrows) {
     const fleet = d.fleets[fleetIndex]!;
@@ -84,14 +86,15 @@ export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log)
   }
 
   log("Operators swap GPUSD for USDC at the PSM to pay for hardware");
-  for (const [operator, amount] of [["operatorA", usd(700_000)], ["operatorB", usd(380_000)]] as const) {
+  // They keep enough GPUSD for their instalments; the PSM is left with less USDC than the saver will ask for.
+  for (const [operator, amount] of [["operatorA", usd(175_000)], ["operatorB", usd(110_000)]] as const) {
     const account = accounts[operator].account;
     await d.gpusd.write.approve([d.psm.address, maxUint256], { account });
     await d.psm.write.redeem([amount, account.address], { account });
   }
 
-  log("A month passes:");
-  for (let i = 0; i < 5; i++) await passTime(d, 5n * DAY, log);
+  log("Most of a month passes:");
+  for (const days of [10n, 10n, 5n]) await passTime(d, days * DAY, log);
 
   log("Operators pay their first instalment before the due date");
   for (const { vaultId } of d.vaults) {
@@ -104,8 +107,8 @@ export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log)
     log(`  vault #${vaultId}: ${formatUsd(payment)} (${formatUsd(interest)} interest + ${formatUsd(principalDue)} principal)`);
   }
 
-  log("Saver unstakes 400,000 GPUSD and redeems it for USDC: the PSM pays what it holds and queues the rest");
-  const shares = await d.savings.read.convertToShares([usd(400_000)]);
+  log("Saver unstakes 150,000 GPUSD and redeems it, with the 20,000 GPUSD never staked, for USDC: the PSM pays what it holds and queues the rest");
+  const shares = await d.savings.read.convertToShares([usd(150_000)]);
   await d.savings.write.redeem([shares, saver.address, saver.address], { account: saver });
   const redeemable = await d.gpusd.read.balanceOf([saver.address]);
   await d.gpusd.write.approve([d.psm.address, maxUint256], { account: saver });

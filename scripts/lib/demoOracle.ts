@@ -36,7 +36,7 @@ export const profile = (file: string): RecordedProfile => loadProfile(`${PROFILE
  * to this many days old. A production node keeps the default and adds a live source.
  */
 const DEMO_MAX_QUOTE_AGE_DAYS = 700;
-/** Replayed samples are recomputed on the CPU by every probe and node: 64³ keeps a round of 224 GPUs to seconds. */
+/** Replayed samples are recomputed on the CPU by every probe and node: at 64³ that is microseconds a report. */
 const DEMO_CHALLENGE = { m: 64, n: 64, k: 64 } as const;
 
 export type ProbeMode = { mode: "replay" | "real"; why: string };
@@ -75,6 +75,11 @@ export type DemoOracle = {
   published(): number;
   /** Every host probes every GPU and posts to every node; then the node whose turn it is leads. Returns the round id. */
   round(): Promise<bigint>;
+  /**
+   * The nodes' heartbeat in the demo's compressed time: a round if the last one landed was observed at least
+   * `seconds` of chain time ago, else nothing (null). Where only time passes, values need no more rounds than that.
+   */
+  heartbeat(seconds: number): Promise<bigint | null>;
   /** After the demo: hosts re-probe and nodes publish on their own timer until `stop`. */
   startTimers(intervalMs: number): void;
   stop(): Promise<void>;
@@ -154,6 +159,7 @@ export async function startDemoOracle(opts: {
     }
   }
 
+  let lastObservedAt = 0;
   async function round(): Promise<bigint> {
     await probeAll();
     const latest = await net.nodes[0]!.core.chain.latestRoundId();
@@ -162,7 +168,13 @@ export async function startDemoOracle(opts: {
     if (led.outcome !== "submitted" || led.submit.outcome !== "landed") {
       throw new Error(`oracle round ${latest + 1n} led by node ${leader.index} did not land: ${stringify(led)}`);
     }
+    lastObservedAt = led.round.observedAt;
     return led.round.roundId;
+  }
+
+  async function heartbeat(seconds: number): Promise<bigint | null> {
+    const now = await net.nodes[0]!.core.clock();
+    return now - lastObservedAt >= seconds ? round() : null;
   }
 
   let probeTimer: NodeJS.Timeout | undefined;
@@ -174,6 +186,7 @@ export async function startDemoOracle(opts: {
     hosts: opts.hosts,
     published: () => landed,
     round,
+    heartbeat,
     startTimers(intervalMs) {
       const reprobe = () => (probing = probeAll().catch((error: unknown) => opts.logger.error("probe-failed", { error: (error as Error).message })));
       // Reports must stay fresh for the timer's rounds to carry the fleets: hosts re-probe well inside the report age.

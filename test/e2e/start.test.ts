@@ -16,7 +16,7 @@ async function freePort(): Promise<number> {
 }
 
 describe("npm start (the local stack, end to end)", function () {
-  this.timeout(600_000); // every round probes and verifies 224 GPUs on 4 nodes: minutes on a loaded 2-core machine
+  this.timeout(300_000); // under a minute on an idle 2-core machine (12 rounds of 48 GPUs on 4 nodes); room for a loaded one
 
   it("deploys, seeds the demo story and prints a summary read back from the chain", async function () {
     const port = await freePort();
@@ -42,7 +42,7 @@ describe("npm start (the local stack, end to end)", function () {
     // sold with a surplus for the operator.
     assert.match(output, /auction #1, vault #2 \(health below 1\).*shortfall \$[\d,.]+: reserve buffer covered \$[\d,.]+, savers absorbed \$[1-9][\d,.]*, uncovered \$0\.00/);
     assert.match(output, /auction #2, vault #3 \(missed instalment\).*operator surplus \$[1-9][\d,.]*, penalty to the reserve \$[1-9]/);
-    assert.match(output, /#2 +#2 H200 ×32 .* liquidated/);
+    assert.match(output, /#2 +#2 H200 ×16 .* liquidated/);
     const price = Number(/share price (\d+\.\d+)/.exec(output)?.[1]);
     assert.ok(price > 0.5 && price < 1, `savings share price ${price} fell with the absorbed loss`);
     const [supply, debt, usdc] = /GPUSD supply \$([\d,.]+) ≤ vault debt \$([\d,.]+) \+ PSM USDC ([\d,.]+)/.exec(output)!.slice(1).map((x) => Number(x.replaceAll(",", "")));
