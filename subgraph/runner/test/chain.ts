@@ -118,6 +118,20 @@ export class TestChain {
     await this.rpc("evm_setNextBlockTimestamp", [this.clock]);
   }
 
+  /** `evm_snapshot`: the id to revert to. */
+  async snapshot(): Promise<string> {
+    return this.rpc<string>("evm_snapshot");
+  }
+
+  /**
+   * `evm_revert`: the chain goes back to the snapshot and its later blocks are gone, so the next blocks are a new
+   * branch at the same heights. The clock does not go back: the new branch's blocks are stamped later than the old.
+   */
+  async revert(id: string): Promise<void> {
+    if (!(await this.rpc<boolean>("evm_revert", [id]))) throw new Error(`evm_revert(${id}) failed`);
+    await this.stamp();
+  }
+
   async blockNumber(): Promise<number> {
     return Number(await this.rpc<string>("eth_blockNumber"));
   }

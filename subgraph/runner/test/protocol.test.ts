@@ -127,4 +127,53 @@ describe(`protocol subgraph on the runner (seed ${SEED})`, function () {
     assert.ok(checks > 500, `seed ${SEED}: only ${checks} comparisons`);
     console.log(`      seed ${SEED}: ${report.transactions} transactions, ${head} blocks, ${checks} comparisons, all equal`);
   });
+
+  it("rolls back a reorg to the common ancestor and re-indexes the new branch until it equals the chain again", async function () {
+    const fork = await syncToHead();
+    const meta = async (block?: bigint) => (await gql(`{ _meta${block === undefined ? "" : `(block: { number: ${block} })`} { block { number hash } } }`))._meta.block;
+    const forkHash = (await meta(fork)).hash;
+    const roundsAfter = async (block: bigint) => (await gql(`{ oracleRounds(where: { blockNumber_gt: "${block}" }, orderBy: roundId) { roundId hash } }`)).oracleRounds as { roundId: string; hash: string }[];
+    const snapshot = await chain.snapshot();
+
+    // Branch A: a round, a borrow, a sale and a deposit, indexed.
+    await scenario.publishRound();
+    const withFleet = (await scenario.vaults()).filter((v) => v.fleetId !== 0);
+    if (withFleet.length > 0) await scenario.borrow(withFleet[0]!.id, 0.1, 0.3);
+    await scenario.sellUsdc(scenario.pick([...scenario.fleets.map((f) => f.operator)]), 25_000n * 10n ** 6n);
+    await scenario.publishRound();
+    const headA = await syncToHead();
+    assert.ok(headA > fork, `seed ${SEED}: branch A added no block`);
+    const metaA = await meta();
+    const roundsA = await roundsAfter(fork);
+    assert.ok(roundsA.length >= 1, `seed ${SEED}: branch A's rounds are not indexed`);
+    const rollbacks = runner.status().rollbacks;
+
+    // Branch B from the same parent, longer, with other transactions.
+    await chain.revert(snapshot);
+    assert.equal(BigInt(await chain.blockNumber()), fork);
+    for (let i = 0; i < 3; i++) await scenario.step();
+    await scenario.keeper();
+    // At least one block longer than branch A, so the runner meets a different hash at branch A's head.
+    while (BigInt(await chain.blockNumber()) <= headA) await scenario.publishRound();
+    assert.notEqual((await p.publicClient.getBlock({ blockNumber: headA })).hash, metaA.hash);
+    const headB = await syncToHead();
+    assert.equal(runner.status().rollbacks, rollbacks + 1, `seed ${SEED}: the runner did not roll back`);
+    const chainHead = await p.publicClient.getBlock({ blockNumber: headB });
+    const metaB = await meta();
+    assert.equal(BigInt(metaB.number), headB);
+    assert.equal(metaB.hash, chainHead.hash, `seed ${SEED}: _meta.block.hash is not the new branch's head`);
+    // Nothing of branch A survives: the rounds after the fork are exactly branch B's.
+    const roundsB = await roundsAfter(fork);
+    const logs = await p.oracle.getEvents.RoundSubmitted({}, { fromBlock: fork + 1n, toBlock: headB });
+    assert.deepEqual(
+      roundsB.map((r) => [r.roundId, r.hash]),
+      logs.map((l) => [String(l.args.roundId), l.transactionHash]),
+      `seed ${SEED}: rounds after the fork differ from the chain's`,
+    );
+    for (const r of roundsA) assert.ok(!roundsB.some((b) => b.hash === r.hash), `seed ${SEED}: round ${r.roundId} of the abandoned branch survived`);
+    // History before the fork is untouched, and the head equals the chain again.
+    assert.equal((await meta(fork)).hash, forkHash);
+    const { mismatches, checks } = await reconcile(p, chain, gql, headB);
+    assert.deepEqual(mismatches, [], `seed ${SEED}: after the reorg ${mismatches.length} of ${checks} comparisons differ at block ${headB}:\n${mismatches.join("\n")}`);
+  });
 });
