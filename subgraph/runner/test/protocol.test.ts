@@ -6,34 +6,27 @@
  * SUBGRAPH_SEED=<n> replays a seed (failures print theirs); SUBGRAPH_TXS=<n> changes the scenario's length.
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Protocol } from "../../../scripts/lib/protocol.js";
-import { startRunner, type Runner } from "../src/runner.js";
-import { deployOn, TestChain } from "./chain.js";
-import { buildSubgraph, SUBGRAPH_DIR } from "./fixture.js";
+import type { Runner } from "../src/runner.js";
+import type { TestChain } from "./chain.js";
+import { checkAnalystQuery, QueryContext, variablesFor } from "./analyst-checks.js";
+import { readAnalystQueries, shapeDiff, shapeOf } from "./readme-queries.js";
 import { reconcile } from "./reconcile.js";
-import { Scenario, type ScenarioReport } from "./scenario.js";
+import type { Scenario, ScenarioReport } from "./scenario.js";
+import { DEFAULT_SEED, DEFAULT_TRANSACTIONS, startWorld, type World } from "./world.js";
 
-const SEED = Number(process.env.SUBGRAPH_SEED ?? 20_261_122);
-const TRANSACTIONS = Number(process.env.SUBGRAPH_TXS ?? 420);
+const SEED = Number(process.env.SUBGRAPH_SEED ?? DEFAULT_SEED);
+const TRANSACTIONS = Number(process.env.SUBGRAPH_TXS ?? DEFAULT_TRANSACTIONS);
 
 describe(`protocol subgraph on the runner (seed ${SEED})`, function () {
   this.timeout(600_000);
+  let world: World;
   let chain: TestChain;
   let p: Protocol;
   let runner: Runner;
-  let dbDir: string;
   let scenario: Scenario;
   let report: ScenarioReport;
-
-  const gql = async (query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(runner.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
-    const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
-    if (body.errors) throw new Error(`seed ${SEED}: GraphQL errors for ${query.slice(0, 120)}…: ${JSON.stringify(body.errors)}`);
-    return body.data;
-  };
+  const gql = (query: string, variables?: Record<string, unknown>) => world.gql(query, variables);
 
   /** Index to the node's head and check the runner stands exactly there, without an indexing error. */
   async function syncToHead(): Promise<bigint> {
@@ -46,20 +39,12 @@ describe(`protocol subgraph on the runner (seed ${SEED})`, function () {
   }
 
   before(async function () {
-    buildSubgraph();
-    chain = await TestChain.start();
-    p = await deployOn(chain);
-    dbDir = mkdtempSync(join(tmpdir(), "runner-protocol-"));
-    runner = await startRunner({ rpcUrl: chain.url, subgraphDir: SUBGRAPH_DIR, dbDir, port: 0, name: "gpu-credit", pollMs: 600_000 });
-    scenario = new Scenario(p, chain, { seed: SEED, transactions: TRANSACTIONS });
-    report = await scenario.run();
+    world = await startWorld({ seed: SEED, transactions: TRANSACTIONS });
+    ({ chain, p, runner, scenario, report } = world);
   });
 
   after(async function () {
-    await runner?.stop();
-    await (p as { connection?: { close(): Promise<void> } })?.connection?.close();
-    await chain?.close();
-    if (dbDir) rmSync(dbDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it("drives every contract with at least 300 transactions", function () {
@@ -126,6 +111,31 @@ describe(`protocol subgraph on the runner (seed ${SEED})`, function () {
     assert.deepEqual(mismatches, [], `seed ${SEED}: ${mismatches.length} of ${checks} comparisons differ at block ${head}:\n${mismatches.join("\n")}`);
     assert.ok(checks > 500, `seed ${SEED}: only ${checks} comparisons`);
     console.log(`      seed ${SEED}: ${report.transactions} transactions, ${head} blocks, ${checks} comparisons, all equal`);
+  });
+
+  it("answers every analyst query of the README with the documented shape and the chain's values", async function () {
+    const head = await syncToHead();
+    const ctx = await QueryContext.create(p, chain, gql, head);
+    const queries = readAnalystQueries();
+    assert.equal(queries.length, 14, "the README documents 14 analyst queries");
+    const failures: string[] = [];
+    const counts: string[] = [];
+    for (const q of queries) {
+      const variables = await variablesFor(q.number, ctx);
+      let data: unknown;
+      try {
+        data = await gql(q.query, variables);
+      } catch (error) {
+        failures.push(`query ${q.number} (${q.title}): ${(error as Error).message}`);
+        continue;
+      }
+      for (const d of shapeDiff(shapeOf((q.example as { data: unknown }).data), shapeOf(data))) failures.push(`query ${q.number} (${q.title}) shape: ${d}`);
+      const { mismatches, checks } = await checkAnalystQuery(q.number, data, ctx, variables);
+      failures.push(...mismatches);
+      counts.push(`${q.number}: ${checks}`);
+    }
+    console.log(`      comparisons by query: ${counts.join(", ")}`);
+    assert.deepEqual(failures, [], `seed ${SEED}: README analyst queries at block ${head}:\n${failures.join("\n")}`);
   });
 
   it("rolls back a reorg to the common ancestor and re-indexes the new branch until it equals the chain again", async function () {

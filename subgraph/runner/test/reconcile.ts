@@ -209,7 +209,7 @@ export async function reconcile(p: Protocol, chain: TestChain, gql: Gql, head: b
   const byClass = new Map(classEntities.map((e) => [Number(e.id), e]));
   const healthEntities = await all(gql, "healthDistributions", `id ${BUCKETS.join(" ")}`);
   const byHealth = new Map(healthEntities.map((e) => [e.id as string, e]));
-  const modelEntities = await all(gql, "gpuModels", "id classId minValuePerGpu maxValuePerGpu valuePerGpu indexRoundId indexObservedAt fleetCount gpuCount collateralClass { id }");
+  const modelEntities = await all(gql, "gpuModels", "id classId name minValuePerGpu maxValuePerGpu valuePerGpu indexRoundId indexObservedAt fleetCount gpuCount collateralClass { id }");
   const byModel = new Map(modelEntities.map((e) => [Number(e.id), e]));
   let classDebt = 0n;
   let classDeposits = 0n;
@@ -254,6 +254,7 @@ export async function reconcile(p: Protocol, chain: TestChain, gql: Gql, head: b
       m.eq(`HealthDistribution ${c.classId}.${field}`, count, h?.[field]);
     }
     const model = byModel.get(c.classId);
+    m.eq(`GpuModel ${c.classId}.name (manifest context)`, c.name, model?.name);
     const [minPer, maxPer] = await p.oracle.read.classBounds([c.classId], at);
     m.eq(`GpuModel ${c.classId}.minValuePerGpu`, minPer, model?.minValuePerGpu);
     m.eq(`GpuModel ${c.classId}.maxValuePerGpu`, maxPer, model?.maxValuePerGpu);

@@ -804,6 +804,13 @@ export class Scenario {
     }
     await this.unpauseAll();
     await this.ensureFreshOracle();
+    // A last round in which the fleets behind debt fall 8–25 %: the state ends with vaults near or past liquidation
+    // that no keeper has acted on yet, which is what analysts look for.
+    for (const v of (await this.vaults()).filter((x) => x.normDebt > 0n)) this.crashes.set(BigInt(v.fleetId), this.int(7_500, 9_200));
+    await this.publishRound();
+    // A change the risk curator has announced and not yet executed: what the timelock shows analysts.
+    const announced = encodeFunctionData({ abi: this.p.reserve.abi, functionName: "setReserveFactor", args: [pct(25)] });
+    await this.send("AccessManager.schedule", "ProtocolAccessManager", () => this.p.authority.write.schedule([this.p.reserve.address, announced, 0], { account: this.p.accounts.riskCurator.account }));
     await this.countEvents();
     return this.report;
   }
