@@ -19,10 +19,14 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   turbopack: {
     root: commonAncestor(repoRoot, modules),
+    // The oracle's valuation parameters module imports node:fs/promises for a file loader the browser never calls.
+    resolveAlias: { "node:fs/promises": { browser: "./lib/browser/node-fs-promises.ts" } },
+    // The repository's shared TypeScript (abi/, scripts/lib/, oracle/src/) goes through two small loaders: see their
+    // headers in web/build/.
     rules: {
       "*.ts": {
         condition: { all: [{ not: "foreign" }, { content: /from\s*["']\.{1,2}\/[^"']+\.js["']/ }] },
-        loaders: [join(repoRoot, "web", "build", "ts-js-extensions.cjs")],
+        loaders: [join(repoRoot, "web", "build", "ts-js-extensions.cjs"), join(repoRoot, "web", "build", "oracle-params.cjs")],
         as: "*.ts",
       },
     },

@@ -65,4 +65,7 @@ export function parseConfig(json: unknown): AppConfig {
   };
 }
 
+/** Browser tests pick the mock connector's account by writing it to localStorage under this key before the app loads. */
+export const MOCK_ACCOUNT_KEY = "gpuc:mockAccount";
+
 export const txUrl = (config: Pick<AppConfig, "explorerTxUrl">, hash: string) => config.explorerTxUrl.replace("{hash}", hash);

@@ -5,10 +5,7 @@
 import { createConfig, http, type Config } from "wagmi";
 import { injected, mock } from "wagmi/connectors";
 import { defineChain, type Address } from "viem";
-import type { AppConfig } from "./config";
-
-/** Browser tests pick the mock connector's account by writing it here before the app loads. */
-export const MOCK_ACCOUNT_KEY = "gpuc:mockAccount";
+import { MOCK_ACCOUNT_KEY, type AppConfig } from "./config";
 
 export function chainOf(config: AppConfig) {
   return defineChain({
