@@ -19,7 +19,8 @@ type Sentence<N extends ErrorName> = (args: ArgsOf<N>, ctx: ErrorContext) => str
 const usd = (wad: bigint) => formatUsd(wad);
 const usdc = (units: bigint) => `${formatUsdc(units)} USDC`;
 const shares = (units: bigint) => `${formatAmount(units, 24, 4)} sGPUSD`;
-const when = (unix: bigint | number) => formatDate(unix);
+/** A time in a sentence; an out-of-range value (a garbled argument) is shown raw instead of throwing mid-explanation. */
+const when = (unix: bigint | number) => (BigInt(unix) > 0n && BigInt(unix) < 10n ** 11n ? formatDate(unix) : `unix time ${unix}`);
 const tokenAmount = (value: bigint, ctx: ErrorContext) =>
   ctx.token === "USDC" ? usdc(value) : ctx.token === "sGPUSD" ? shares(value) : `${formatAmount(value, 18)} GPUSD`;
 const bytes32Name = (b: Hex) => {
@@ -29,7 +30,7 @@ const bytes32Name = (b: Hex) => {
     return b;
   }
 };
-const ago = (observedAt: bigint | number, now: bigint | number) => formatDuration(Number(now) - Number(observedAt));
+const ago = (observedAt: bigint | number, now: bigint | number) => formatDuration(Math.max(0, Number(now) - Number(observedAt)));
 
 export const SENTENCES: { [N in ErrorName]: Sentence<N> } = {
   // ---- OpenZeppelin AccessManager / AccessManaged: governance calls
@@ -96,7 +97,7 @@ export const SENTENCES: { [N in ErrorName]: Sentence<N> } = {
   // ---- shared
   ZeroAmount: () => "The amount must be above zero.",
   ZeroAddress: () => "The address must not be zero.",
-  ParameterOutOfBounds: ([parameter, value, min, max]) => `${bytes32Name(parameter)} = ${value} is outside its allowed range [${min}, ${max}].`,
+  ParameterOutOfBounds: ([parameter, value, min, max]) => `The parameter ${bytes32Name(parameter)} = ${value} is outside its allowed range [${min}, ${max}].`,
   NotLiquidator: ([caller]) => `${shortAddress(caller)} is not the liquidation auction; only it may do this.`,
   NotMinter: ([caller]) => `${shortAddress(caller)} may not mint or burn GPUSD.`,
   ZeroMinter: () => "The minter address must not be zero.",
