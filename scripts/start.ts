@@ -1,15 +1,22 @@
 /**
  * `npm start`: the whole local stack on embedded defaults. Starts a Hardhat node, deploys the protocol with the
- * Ignition module, seeds the demo story, prints a summary read from the chain, and keeps the node running.
- * `npm start -- --once` exits after the summary (used by the end-to-end test).
+ * Ignition module, starts the oracle network (4 nodes, quorum 3, with a probe host per fleet), seeds the demo story
+ * with every valuation coming from the network's rounds, prints a summary read from the chain, and keeps the node and
+ * the oracle network (publishing on a timer) running. `npm start -- --once` exits after the summary (used by the
+ * end-to-end test).
  */
 import { network } from "hardhat";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployProtocol } from "./lib/protocol.js";
 import { seedDemo, summarize } from "./lib/demo.js";
+import { START_FLEETS } from "./lib/demoScenario.js";
+import { demoHost, detectProbeMode, startDemoOracle } from "./lib/demoOracle.js";
+import { jsonLogger } from "./lib/log.js";
 
 const RPC_PORT = Number(process.env.RPC_PORT ?? 8545);
 const once = process.argv.includes("--once");
+/** How often the nodes publish once the demo is done and the stack keeps running. */
+const ROUND_INTERVAL_MS = Number(process.env.ORACLE_INTERVAL_MS ?? 30_000);
 const log = (line: string) => console.log(line);
 
 async function main() {
@@ -25,7 +32,28 @@ async function main() {
   log(`Deployed with Ignition: engine ${protocol.engine.address}, oracle ${protocol.oracle.address}, PSM ${protocol.psm.address}`);
   log("");
 
-  const demo = await seedDemo(protocol, log);
+  // The nodes relay their own rounds, so their keys need gas.
+  for (const signer of signers) await protocol.networkHelpers.setBalance(signer.address, 10n ** 20n);
+  const mode = await detectProbeMode();
+  const oracleLog = jsonLogger("oracle-node", (line) => {
+    // Node lines that tell the story (rounds, rejections, failures) are echoed; the rest would drown the narrative.
+    const { event } = JSON.parse(line) as { event: string };
+    if (!["round-submitted", "round-skipped", "round-no-quorum", "round-already-landed", "peer-unreachable", "round-submit-failed", "report-rejected", "tick-failed", "probe-failed"].includes(event)) return;
+    log(`  [oracle] ${line.replace('"component":"oracle-node",', mode.mode === "replay" ? '"component":"oracle-node","probes":"replay",' : "")}`);
+  });
+  const oracle = await startDemoOracle({
+    rpcUrl,
+    oracle: protocol.oracle.address,
+    registry: protocol.registry.address,
+    nodeKeys: signers,
+    hosts: START_FLEETS.map((f) => demoHost(f.name, f.classId, f.gpuCount)),
+    mode,
+    logger: oracleLog,
+  });
+  log(`Oracle nodes: ${oracle.net.nodes.map((n) => `${n.url} (${n.address})`).join(", ")}`);
+  if (mode.mode === "real") log("NVML is present, but the demo fleets' GPUs are not on this host: their hosts replay; point `probe --node URL` at a node to add this GPU's live report");
+
+  const demo = await seedDemo(protocol, oracle, log);
   log("");
   log(await summarize(demo));
   log("");
@@ -36,12 +64,15 @@ async function main() {
   log(`RPC: ${rpcUrl}`);
 
   if (once) {
+    await oracle.stop();
     await connection.close();
     await server.close();
     return;
   }
-  log("Local stack running. Ctrl+C stops it.");
+  oracle.startTimers(ROUND_INTERVAL_MS);
+  log(`Local stack running; the oracle nodes publish a round every ${ROUND_INTERVAL_MS / 1000} s. Ctrl+C stops it.`);
   const stop = async () => {
+    await oracle.stop();
     await server.close();
     process.exit(0);
   };

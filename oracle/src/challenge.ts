@@ -101,7 +101,10 @@ export function elementB(challenge: Challenge, inner: number, col: number): numb
 
 /** The output positions the nonce selects; a probe reports D at exactly these, in this order. */
 export function samplePositions(challenge: Challenge, count = SAMPLE_COUNT): SamplePosition[] {
-  const seed = seeds(challenge.nonce).positions;
+  return positionsFrom(seeds(challenge.nonce), challenge, count);
+}
+
+function positionsFrom({ positions: seed }: Seeds, challenge: Challenge, count: number): SamplePosition[] {
   return Array.from({ length: count }, (_, s) => ({
     row: mix(seed ^ Math.imul(2 * s + 1, GOLDEN)) % challenge.m,
     col: mix(seed ^ Math.imul(2 * s + 2, GOLDEN)) % challenge.n,
@@ -110,14 +113,42 @@ export function samplePositions(challenge: Challenge, count = SAMPLE_COUNT): Sam
 
 /** D[row][col] in float64 (exact: every product is a multiple of 2^-20 below 4, so sums stay exact up to k = 2^31), and Σ|a·b| for the rounding tolerance. */
 export function recompute(challenge: Challenge, position: SamplePosition): { value: number; magnitude: number } {
-  const { A, B } = seeds(challenge.nonce);
+  return dot(seeds(challenge.nonce), challenge, position);
+}
+
+/**
+ * `recompute` with the seeds already derived. The same arithmetic as `bf16Bits` per element, written out so the
+ * loop does no multiplication for indices: A's index row·k + i and B's index i·n + col enter the hash only as
+ * index × GOLDEN mod 2^32, which steps by GOLDEN and by n × GOLDEN as i grows.
+ */
+function dot(seed: Seeds, challenge: Challenge, position: SamplePosition): { value: number; magnitude: number } {
   const { k, n } = challenge;
+  const seedA = seed.A | 0;
+  const seedB = seed.B | 0;
+  let hashA = Math.imul(position.row * k, GOLDEN); // row·k < 2^32: exact before the modular product
+  let hashB = Math.imul(position.col, GOLDEN);
+  const stepB = Math.imul(n, GOLDEN);
   let value = 0;
   let magnitude = 0;
   for (let inner = 0; inner < k; inner++) {
-    const product = BF16[bf16Bits(A, position.row * k + inner)]! * BF16[bf16Bits(B, inner * n + position.col)]!;
+    let a = seedA ^ hashA;
+    a ^= a >>> 16;
+    a = Math.imul(a, 0x85ebca6b);
+    a ^= a >>> 13;
+    a = Math.imul(a, 0xc2b2ae35);
+    a ^= a >>> 16;
+    let b = seedB ^ hashB;
+    b ^= b >>> 16;
+    b = Math.imul(b, 0x85ebca6b);
+    b ^= b >>> 13;
+    b = Math.imul(b, 0xc2b2ae35);
+    b ^= b >>> 16;
+    const product =
+      BF16[(a & 0x8000) | ((124 + ((a >>> 7) & 3)) << 7) | (a & 0x7f)]! * BF16[(b & 0x8000) | ((124 + ((b >>> 7) & 3)) << 7) | (b & 0x7f)]!;
     value += product;
     magnitude += Math.abs(product);
+    hashA = (hashA + GOLDEN) | 0;
+    hashB = (hashB + stepB) | 0;
   }
   return { value, magnitude };
 }
@@ -133,10 +164,11 @@ export function tolerance(value: number, magnitude: number): number {
 
 /** Recomputes every sample; reports the first that misses. */
 export function checkSamples(challenge: Challenge, samples: readonly number[]): SampleCheck {
-  const positions = samplePositions(challenge, samples.length);
+  const seed = seeds(challenge.nonce); // one keccak for all samples
+  const positions = positionsFrom(seed, challenge, samples.length);
   for (let index = 0; index < samples.length; index++) {
     const position = positions[index]!;
-    const { value, magnitude } = recompute(challenge, position);
+    const { value, magnitude } = dot(seed, challenge, position);
     const got = samples[index]!;
     const allowed = tolerance(value, magnitude);
     if (!(Math.abs(got - value) <= allowed)) {

@@ -4,7 +4,7 @@
  * The struct types are read from the compiled ABI (the inputs of `FleetOracle.hashRound` and `hashGpuReport`), so the
  * Solidity structs stay their single definition: change a field there, rebuild, and every signer follows.
  */
-import { hashTypedData, type Address, type ContractFunctionArgs, type Hex, type LocalAccount } from "viem";
+import { concat, domainSeparator, hashStruct, hashTypedData, keccak256, type Address, type ContractFunctionArgs, type Hex, type LocalAccount } from "viem";
 import { fleetOracleAbi } from "../../abi/index.js";
 
 export type Round = ContractFunctionArgs<typeof fleetOracleAbi, "view", "hashRound">[0];
@@ -61,9 +61,27 @@ export function hashRound(domain: OracleDomain, message: Round): Hex {
   return hashTypedData({ domain, types: roundTypes, primaryType: round.primaryType, message });
 }
 
-/** The digest FleetOracle's `hashGpuReport` returns for the same report. */
+/** Domain separators by chain and contract: a node hashes every report it verifies under the same one. */
+const separators = new Map<string, Hex>();
+function separatorOf(domain: OracleDomain): Hex {
+  const key = `${domain.name}|${domain.version}|${domain.chainId}|${domain.verifyingContract.toLowerCase()}`;
+  let separator = separators.get(key);
+  if (separator === undefined) {
+    separator = domainSeparator({ domain });
+    if (separators.size >= 64) separators.clear(); // a node knows one domain; tests a handful
+    separators.set(key, separator);
+  }
+  return separator;
+}
+
+/**
+ * The digest FleetOracle's `hashGpuReport` returns for the same report. A node computes one per report it verifies,
+ * so this is `hashTypedData` without its parts that do not depend on the report: the domain separator is cached and
+ * the message is not re-validated against its types (the encoder still refuses values outside their widths). The
+ * node tests check the two agree.
+ */
 export function hashGpuReport(domain: OracleDomain, message: GpuReport): Hex {
-  return hashTypedData({ domain, types: gpuReportTypes, primaryType: gpuReport.primaryType, message });
+  return keccak256(concat(["0x1901", separatorOf(domain), hashStruct({ data: message, primaryType: gpuReport.primaryType, types: gpuReportTypes })]));
 }
 
 export async function signRound(account: LocalAccount, domain: OracleDomain, message: Round): Promise<SignedMessage> {

@@ -6,6 +6,7 @@ import {
   elementA,
   elementB,
   fillMatrix,
+  recompute,
   sampleDigest,
   samplePositions,
   validateChallenge,
@@ -59,6 +60,22 @@ describe("challenge", () => {
   it("rejects outputs computed from another nonce's inputs", () => {
     const other = { ...small, nonce: nonce(0xac) };
     assert.equal(checkSamples(small, reported(small, cpuGemm(other))).ok, false);
+  });
+
+  it("recomputes an output element as the exact sum of its row of A times its column of B, indices past 2^31 included", () => {
+    // 10^6 × 4096: A's indices row·k + i pass 2^31 and 2^32 − 1, where the recompute's stepped index hash must wrap
+    // exactly as the per-element hash does.
+    const wide: Challenge = { nonce: nonce(0x5d), m: 1_000_000, n: 3, k: 4096 };
+    for (const position of [{ row: 999_999, col: 2 }, { row: 524_288, col: 0 }, { row: 7, col: 1 }]) {
+      let value = 0;
+      let magnitude = 0;
+      for (let i = 0; i < wide.k; i++) {
+        const product = elementA(wide, position.row, i) * elementB(wide, i, position.col);
+        value += product;
+        magnitude += Math.abs(product);
+      }
+      assert.deepEqual(recompute(wide, position), { value, magnitude }, `D[${position.row}][${position.col}]`);
+    }
   });
 
   it("fills matrices piecewise exactly as in one pass, with row-major indices", () => {

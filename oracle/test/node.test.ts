@@ -3,13 +3,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "mocha";
-import { hexToBigInt, keccak256, numberToHex, parseEther, toHex, type Hex } from "viem";
+import { hashTypedData, hexToBigInt, keccak256, numberToHex, parseEther, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { decryptKeystore, encryptKeystore, KeystoreError, LIGHT_SCRYPT_N, type KeystoreV3 } from "../src/keys/keystore.js";
 import { loadPrivateKey } from "../src/keys/load.js";
 import { aggregate, DEFAULT_TOLERANCE, judgeRound, lowerMedian, type Observation } from "../src/node/aggregate.js";
 import { gpuLeaf, merkleProof, merkleRoot, verifyMerkleProof } from "../src/node/merkle.js";
 import { createSignatureCheck } from "../src/node/signatures.js";
+import { gpuReportTypes, hashGpuReport, oracleDomain, type GpuReport } from "../src/eip712.js";
 import { benchmarkVerify } from "../src/node/bench.js";
 import { NODE_ACCOUNTS } from "./nodeFixture.js";
 
@@ -99,7 +100,44 @@ describe("fleet GPU tree (sorted-pair keccak, as OpenZeppelin MerkleProof)", () 
   });
 });
 
+describe("report digest", () => {
+  it("equals viem's hashTypedData for every report and domain, with the domain separator cached", () => {
+    const domains = [oracleDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3"), oracleDomain(1, "0x00000000000000000000000000000000000000aa")];
+    for (let i = 0; i < 40; i++) {
+      const report: GpuReport = {
+        fleetId: BigInt(i) * 10n ** 30n + 1n,
+        gpuUuidHash: keccak256(toHex(`gpu ${i}`)),
+        nonce: keccak256(toHex(`nonce ${i}`)),
+        observedAt: 1_800_000_000 + i * 977,
+        tflopsMilli: 742_000 + i,
+        bandwidthGBps: 3_000 + i,
+        utilizationBps: (i * 613) % 10_001,
+        powerMilliwatts: 600_000 - i,
+        healthFlags: i % 9,
+        sampleDigest: keccak256(toHex(`samples ${i}`)),
+        replay: i % 2 === 1,
+      };
+      for (const domain of domains) {
+        assert.equal(hashGpuReport(domain, report), hashTypedData({ domain, types: gpuReportTypes, primaryType: "GpuReport", message: report }), `report ${i}, chain ${domain.chainId}`);
+      }
+    }
+  });
+});
+
 describe("signature check with cached keys", () => {
+  it("agrees with recovery over many keys and messages once the keys are cached", async () => {
+    const check = createSignatureCheck();
+    const keys = Array.from({ length: 6 }, (_, i) => privateKeyToAccount(keccak256(toHex(`signature check key ${i}`))));
+    for (let i = 0; i < 120; i++) {
+      const [signer, other] = [keys[i % keys.length]!, keys[(i + 1) % keys.length]!];
+      const hash = keccak256(toHex(`message ${i}`));
+      const signature = await signer.sign({ hash });
+      assert.equal(await check(hash, signature, signer.address), true, `message ${i}, its signer`);
+      assert.equal(await check(hash, signature, other.address), false, `message ${i}, another key`);
+      assert.equal(await check(keccak256(toHex(`other ${i}`)), signature, signer.address), false, `message ${i}, another hash`);
+    }
+  });
+
   it("agrees with recovery on valid, foreign and high-s signatures, before and after the key is cached", async () => {
     const check = createSignatureCheck();
     const [signer, other] = [NODE_ACCOUNTS[0]!, NODE_ACCOUNTS[1]!];

@@ -4,60 +4,77 @@
  */
 import { formatUnits, maxUint256 } from "viem";
 import { lossWaterfall, runStressStory } from "./stress.js";
-import { DEMO_FLEETS } from "./demoScenario.js";
+import { START_FLEETS } from "./demoScenario.js";
 import { GPU_CLASSES } from "./protocolConfig.js";
-import { DAY, USDC_UNIT, advance, onboardFleet, openVault, publishRound, usd, type OperatorName, type Protocol } from "./protocol.js";
+import { DAY, USDC_UNIT, advance, onboardFleet, openVault, usd, type OperatorName, type Protocol } from "./protocol.js";
+import type { DemoOracle } from "./demoOracle.js";
 import { aprToApy, formatDate, formatHealth, formatPct, formatUsd, formatUsdc } from "./format.js";
 
 export type DemoState = Protocol & {
-  fleets: { fleetId: bigint; name: string; classId: number; gpuCount: number; operator: OperatorName; value: bigint }[];
+  oracleNetwork: DemoOracle;
+  fleets: { fleetId: bigint; name: string; classId: number; gpuCount: number; operator: OperatorName }[];
   vaults: { vaultId: bigint; fleetIndex: number }[];
   requestIds: bigint[];
 };
 
 type Log = (line: string) => void;
 
-/** Every fleet at its current demo value. */
-const demoValues = (d: DemoState) => d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 }));
-
+/** One round of the oracle network: hosts probe (or replay), nodes verify, value and sign, the leader submits. */
 async function revalue(d: DemoState) {
-  await publishRound(d, demoValues(d));
+  return d.oracleNetwork.round();
 }
 
 async function passTime(d: DemoState, seconds: bigint, log: Log) {
-  await advance(d, seconds, demoValues(d));
+  await advance(d, seconds, () => revalue(d));
   log(`  … ${seconds / DAY} days pass: oracle round #${await d.oracle.read.latestRoundId()}, interest accrued and distributed`);
 }
 
-export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
-  const d: DemoState = { ...p, fleets: [], vaults: [], requestIds: [] };
+/** Fleet values as FleetOracle holds them, for the log. */
+async function logValues(d: DemoState, log: Log) {
+  for (const f of d.fleets) {
+    const state = await d.oracle.read.fleetState([f.fleetId]);
+    log(`    fleet #${f.fleetId}: ${formatUsd(state.value)} (throughput ${(state.throughputBps / 100).toFixed(0)} %, utilization ${(state.utilizationBps / 100).toFixed(0)} %)`);
+  }
+}
+
+export async function seedDemo(p: Protocol, oracleNetwork: DemoOracle, log: Log): Promise<DemoState> {
+  const d: DemoState = { ...p, oracleNetwork, fleets: [], vaults: [], requestIds: [] };
   const { accounts } = d;
 
-  log("Underwriter onboards three GPU fleets:");
-  for (const spec of DEMO_FLEETS) {
-    const fleetId = await onboardFleet(d, spec);
-    const value = spec.valuePerGpu * BigInt(spec.gpuCount);
-    d.fleets.push({ fleetId, name: spec.name, classId: spec.classId, gpuCount: spec.gpuCount, operator: spec.operator, value });
-    log(`  fleet #${fleetId} ${spec.name}: ${spec.gpuCount} × ${className(spec.classId)} → ${spec.operator}`);
+  log("Underwriter onboards three GPU fleets (GPU UUID Merkle roots, one host key each):");
+  for (const [i, spec] of START_FLEETS.entries()) {
+    const host = oracleNetwork.hosts[i]!;
+    const fleetId = await onboardFleet(d, spec, { gpuRoot: host.root, hosts: [host.key.address] });
+    host.fleetId = fleetId;
+    d.fleets.push({ fleetId, name: spec.name, classId: spec.classId, gpuCount: spec.gpuCount, operator: spec.operator });
+    log(`  fleet #${fleetId} ${spec.name}: ${spec.gpuCount} × ${className(spec.classId)} → ${spec.operator}, host ${host.key.address}`);
   }
 
-  log(`Oracle: ${await d.oracle.read.quorum()} of ${await d.oracle.read.signerCount()} signers publish the first valuation round (demo values, see README)`);
-  await revalue(d);
-  await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay);
-  await revalue(d);
+  const { net, mode, quorum } = oracleNetwork;
+  log(`Oracle network: ${net.nodes.length} nodes, quorum ${quorum}; probes ${mode.mode === "replay" ? "REPLAY recorded profiles" : "measure real GPUs"} (${mode.why})`);
+  const first = await revalue(d);
+  log(`  round #${first}: every GPU probed, reports verified by every node, valued by the model, median signed by a quorum`);
+  // Borrowing waits out the increase delay; round #1 is still fresh after it, so no round is needed to get there.
+  const { increaseDelay } = await d.oracle.read.params();
+  await d.networkHelpers.time.increase(increaseDelay);
+  log(`  ${increaseDelay / 60} minutes later the first valuations mature (round #${first} is still fresh):`);
+  await logValues(d, log);
 
-  log("Saver deposits 1,500,000 USDC at the PSM and stakes 1,400,000 GPUSD in the savings vault");
+  log("Saver deposits 400,000 USDC at the PSM and stakes 380,000 GPUSD in the savings vault");
   const saver = accounts.saver.account;
-  await d.usdc.write.mint([saver.address, 2_000_000n * USDC_UNIT]);
+  await d.usdc.write.mint([saver.address, 1_000_000n * USDC_UNIT]);
   await d.usdc.write.approve([d.psm.address, maxUint256], { account: saver });
-  await d.psm.write.sellUsdc([1_500_000n * USDC_UNIT, saver.address], { account: saver });
+  await d.psm.write.sellUsdc([400_000n * USDC_UNIT, saver.address], { account: saver });
   await d.gpusd.write.approve([d.savings.address, maxUint256], { account: saver });
-  await d.savings.write.deposit([usd(1_400_000), saver.address], { account: saver });
+  await d.savings.write.deposit([usd(380_000), saver.address], { account: saver });
 
   const borrows: [number, bigint][] = [
-    [0, usd(900_000)],
-    [1, usd(550_000)],
-    [2, usd(450_000)],
+    // Within each class's max LTV of the model's values (about $261k, $353k and $50k for 16 GPUs each with the
+    // bundled profiles and quotes). Fleet #2's loan is safe until the stress story's collapse (to about $96k) puts
+    // it under water, by a shortfall the reserve and the savers can bear (about a fifth of the savings).
+    [0, usd(170_000)],
+    [1, usd(120_000)],
+    [2, usd(25_000)],
   ];
   for (const [fleetIndex, amount] of borrows) {
     const fleet = d.fleets[fleetIndex]!;
@@ -69,14 +86,15 @@ export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
   }
 
   log("Operators swap GPUSD for USDC at the PSM to pay for hardware");
-  for (const [operator, amount] of [["operatorA", usd(1_000_000)], ["operatorB", usd(450_000)]] as const) {
+  // They keep enough GPUSD for their instalments; the PSM is left with less USDC than the saver will ask for.
+  for (const [operator, amount] of [["operatorA", usd(175_000)], ["operatorB", usd(110_000)]] as const) {
     const account = accounts[operator].account;
     await d.gpusd.write.approve([d.psm.address, maxUint256], { account });
     await d.psm.write.redeem([amount, account.address], { account });
   }
 
-  log("A month passes:");
-  for (let i = 0; i < 5; i++) await passTime(d, 5n * DAY, log);
+  log("Most of a month passes:");
+  for (const days of [10n, 10n, 5n]) await passTime(d, days * DAY, log);
 
   log("Operators pay their first instalment before the due date");
   for (const { vaultId } of d.vaults) {
@@ -89,8 +107,8 @@ export async function seedDemo(p: Protocol, log: Log): Promise<DemoState> {
     log(`  vault #${vaultId}: ${formatUsd(payment)} (${formatUsd(interest)} interest + ${formatUsd(principalDue)} principal)`);
   }
 
-  log("Saver unstakes 400,000 GPUSD and redeems it for USDC: the PSM pays what it holds and queues the rest");
-  const shares = await d.savings.read.convertToShares([usd(400_000)]);
+  log("Saver unstakes 150,000 GPUSD and redeems it, with the 20,000 GPUSD never staked, for USDC: the PSM pays what it holds and queues the rest");
+  const shares = await d.savings.read.convertToShares([usd(150_000)]);
   await d.savings.write.redeem([shares, saver.address, saver.address], { account: saver });
   const redeemable = await d.gpusd.read.balanceOf([saver.address]);
   await d.gpusd.write.approve([d.psm.address, maxUint256], { account: saver });
@@ -116,6 +134,12 @@ export async function summarize(d: DemoState): Promise<string> {
   const lines: string[] = [];
   const now = await d.networkHelpers.time.latest();
   lines.push(`Chain time ${formatDate(now)}`);
+  lines.push("");
+  const { net, mode, quorum } = d.oracleNetwork;
+  const rounds = await d.oracle.getEvents.RoundSubmitted({}, { fromBlock: 0n });
+  const nodeKeys = new Set(net.nodes.map((n) => n.address.toLowerCase()));
+  const byNetwork = rounds.filter((r) => (r.args.signers ?? []).every((s) => nodeKeys.has(s.toLowerCase()))).length;
+  lines.push(`Oracle network: ${net.nodes.length} nodes, quorum ${quorum}, probes ${mode.mode === "replay" ? "REPLAY (recorded profiles, not measurements)" : "real (NVML)"}; ${d.oracleNetwork.published()} rounds published by the nodes, ${byNetwork} of ${rounds.length} on-chain rounds signed by node keys, latest #${await d.oracle.read.latestRoundId()}`);
   lines.push("");
   lines.push("Vaults");
   const rows = [];

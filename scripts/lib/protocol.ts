@@ -57,9 +57,11 @@ export async function deployProtocol(connection: NetworkConnection, signers: rea
 export type Protocol = Awaited<ReturnType<typeof deployProtocol>>;
 
 export type FleetSpec = { name: string; classId: number; gpuCount: number; valuePerGpu: bigint; operator: OperatorName; acquiredDaysAgo?: number };
+/** A fleet's GPU Merkle root and host keys; without them a placeholder root and the first oracle signer stand in. */
+export type FleetHosts = { gpuRoot: Hex; hosts: readonly Address[] };
 
 /** Onboards a fleet as the underwriter and returns its id. */
-export async function onboardFleet(p: Protocol, spec: FleetSpec): Promise<bigint> {
+export async function onboardFleet(p: Protocol, spec: FleetSpec, hosts?: FleetHosts): Promise<bigint> {
   const operator = p.accounts[spec.operator].account.address;
   const now = await p.networkHelpers.time.latest();
   await p.registry.write.onboard(
@@ -70,10 +72,10 @@ export async function onboardFleet(p: Protocol, spec: FleetSpec): Promise<bigint
         gpuCount: spec.gpuCount,
         acquiredAt: now - (spec.acquiredDaysAgo ?? 30) * 86_400,
         acquisitionCost: spec.valuePerGpu * BigInt(spec.gpuCount),
-        gpuRoot: keccak256(toHex(`gpu uuids of ${spec.name}`)),
+        gpuRoot: hosts?.gpuRoot ?? keccak256(toHex(`gpu uuids of ${spec.name}`)),
         legalDocsHash: keccak256(toHex(`legal documents of ${spec.name}`)),
       },
-      [p.signers[0]!.address],
+      hosts ? [...hosts.hosts] : [p.signers[0]!.address],
     ],
     { account: p.accounts.underwriter.account },
   );
@@ -133,13 +135,15 @@ export async function asRole(p: Protocol, role: HumanRole, target: { address: Ad
 }
 
 /**
- * Lets time pass the way a live deployment would see it: the oracle publishes a fresh round, and the keeper accrues
+ * Lets time pass the way a live deployment would see it: the oracle publishes a fresh round (hand-set `valuations`,
+ * or `publish`, e.g. a round of the oracle network), and the keeper accrues
  * every class (minting the interest owed to the Reserve) and has the Reserve pass savers their share.
  */
-export async function advance(p: Protocol, seconds: bigint, valuations: readonly Valuation[]) {
+export async function advance(p: Protocol, seconds: bigint, publish: readonly Valuation[] | (() => Promise<unknown>)) {
   const keeper = p.accounts.keeper.account;
   await p.networkHelpers.time.increase(seconds);
-  await publishRound(p, valuations);
+  if (typeof publish === "function") await publish();
+  else await publishRound(p, publish);
   for (const c of GPU_CLASSES) await p.engine.write.accrue([c.classId], { account: keeper });
   await p.reserve.write.distribute({ account: keeper });
 }

@@ -8,7 +8,8 @@ import { runOnce, type KeeperConfig } from "../keeper/keeper.js";
 import type { DemoState } from "./demo.js";
 import { formatUsd } from "./format.js";
 import { jsonLogger } from "./log.js";
-import { DAY, USDC_UNIT, advance, publishRound, usd, type Valuation } from "./protocol.js";
+import { DAY, USDC_UNIT, advance, usd } from "./protocol.js";
+import { DEGRADED_PROFILE, profile } from "./demoOracle.js";
 
 type Log = (line: string) => void;
 
@@ -35,26 +36,33 @@ export async function runStressStory(d: DemoState, log: Log): Promise<void> {
   };
   // The keeper buys fleets with GPUSD it gets at the PSM.
   const k = d.accounts.keeper.account;
-  await d.usdc.write.mint([k.address, 1_500_000n * USDC_UNIT]);
+  await d.usdc.write.mint([k.address, 300_000n * USDC_UNIT]);
   await d.usdc.write.approve([d.psm.address, maxUint256], { account: k });
-  await d.psm.write.sellUsdc([1_500_000n * USDC_UNIT, k.address], { account: k });
+  await d.psm.write.sellUsdc([300_000n * USDC_UNIT, k.address], { account: k });
 
   const crashedIndex = 1;
   const crashed = d.fleets[crashedIndex]!;
-  const values = (): Valuation[] =>
-    d.fleets.map((f, i) =>
-      i === crashedIndex
-        ? { fleetId: f.fleetId, value: (f.value * 60n) / 100n, freshGpus: f.gpuCount, throughputBps: 5_500, utilizationBps: 2_500, healthFlags: 0x4 }
-        : { fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount, throughputBps: 9_700, utilizationBps: 8_600 },
-    );
+  const round = () => d.oracleNetwork.round();
+  // While auctions run only time passes: the nodes publish on a daily heartbeat, and the keeper acts on the last
+  // good values, as liquidations do (DESIGN §4).
+  const heartbeat = () => d.oracleNetwork.heartbeat(Number(DAY));
   const step = async (seconds: bigint) => {
-    await advance(d, seconds, values());
+    await advance(d, seconds, heartbeat);
     return runOnce(keeper);
   };
 
   log("");
-  log(`Stress: fleet #${crashed.fleetId} (${crashed.name}) loses utilization (86 % → 25 %) and throughput (97 % → 55 % of reference); its value falls 40 %`);
-  await publishRound(d, values());
+  const before = (await d.oracle.read.fleetState([crashed.fleetId])).value;
+  // The collapse is in the measurements: the fleet's host now replays a degraded profile, and the model does the rest.
+  const host = d.oracleNetwork.hosts[crashedIndex]!;
+  host.profile = profile(DEGRADED_PROFILE);
+  await round();
+  const after = await d.oracle.read.fleetState([crashed.fleetId]);
+  log(
+    `Stress: fleet #${crashed.fleetId} (${crashed.name}) loses utilization and throughput in the oracle rounds (host replays ${DEGRADED_PROFILE}: ` +
+      `utilization ${(after.utilizationBps / 100).toFixed(0)} %, throughput ${(after.throughputBps / 100).toFixed(0)} % of reference, thermal throttle); ` +
+      `the model values it at ${formatUsd(after.value)}, down from ${formatUsd(before)}`,
+  );
   const [, unhealthy] = await d.engine.read.isLiquidatable([d.vaults[crashedIndex]!.vaultId]);
   log(`  vault #${d.vaults[crashedIndex]!.vaultId} is ${unhealthy ? "now unhealthy" : "still healthy"}; the keeper scans and kicks, then bids 75 % of the oracle value`);
   await runOnce(keeper);
@@ -70,12 +78,12 @@ export async function runStressStory(d: DemoState, log: Log): Promise<void> {
   log("");
   log(`Stress: operatorA pays vault #${paying.vaultId}'s next instalment but skips vault #${late.vaultId}'s, which stays healthy`);
   await d.networkHelpers.time.increaseTo(BigInt(payingDue) - DAY);
-  await publishRound(d, values());
+  await heartbeat();
   const owner = d.accounts.operatorA.account;
   const payingInterest = (await d.engine.read.debtOf([paying.vaultId])) - (await d.engine.read.vault([paying.vaultId])).principal;
   await d.engine.write.repay([paying.vaultId, payingInterest + payingPrincipal + usd(1)], { account: owner });
   await d.networkHelpers.time.increaseTo(BigInt(lateGraceEnds) + 1n);
-  await publishRound(d, values());
+  await heartbeat();
   log(`  vault #${late.vaultId}'s grace ends; the keeper kicks it for the missed payment`);
   await runOnce(keeper);
   for (let i = 0; i < 10 && (await d.engine.read.vault([late.vaultId])).inAuction; i++) {

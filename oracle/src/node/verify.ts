@@ -8,7 +8,7 @@
  * rejection used the nonce up, that forgery would lock the honest probe's real report out of every node. Only a
  * report signed by a host key registered for the fleet can burn a nonce, and that is an operator racing itself.
  *
- * Checks run cheapest first, the GEMM recompute (about 2.5 ms at k = 8192) last, so junk costs little.
+ * Checks run cheapest first, the GEMM recompute (about 1 ms at k = 8192) last, so junk costs little.
  */
 import { getAddress, hashMessage, isAddress, isHex, keccak256, toBytes, type Address, type Hex } from "viem";
 import { checkSamples, SAMPLE_COUNT, sampleDigest } from "../challenge.js";

@@ -65,13 +65,55 @@ export function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** graph-node pluralizes with the `inflector` crate; names already plural get `_collection`. */
+/**
+ * The Rails-style plural rules of the `inflector` crate, which graph-node's `camel_cased_names` applies to a type
+ * name: the last matching rule wins, and its first group plus the replacement is the plural. (The crate's list of
+ * uncountable words only matches lower-case names, which entity types never are.)
+ */
+const PLURAL_RULES: [RegExp, string][] = [
+  [/(\w*)s$/, "s"],
+  [/(\w*([^aeiou]ese))$/, ""],
+  [/(\w*(ax|test))is$/, "es"],
+  [/(\w*(alias|[^aou]us|tlas|gas|ris))$/, "es"],
+  [/(\w*(e[mn]u))s?$/, "s"],
+  [/(\w*([^l]ias|[aeiou]las|[emjzr]as|[iu]am))$/, ""],
+  [/(\w*(alumn|syllab|octop|vir|radi|nucle|fung|cact|stimul|termin|bacill|foc|uter|loc|strat))(?:us|i)$/, "i"],
+  [/(\w*(alumn|alg|vertebr))(?:a|ae)$/, "ae"],
+  [/(\w*(seraph|cherub))(?:im)?$/, "im"],
+  [/(\w*(her|at|gr))o$/, "oes"],
+  [/(\w*(agend|addend|millenni|dat|extrem|bacteri|desiderat|strat|candelabr|errat|ov|symposi|curricul|automat|quor))(?:a|um)$/, "a"],
+  [/(\w*(apheli|hyperbat|periheli|asyndet|noumen|phenomen|criteri|organ|prolegomen|hedr|automat))(?:a|on)$/, "a"],
+  [/(\w*)sis$/, "ses"],
+  [/(\w*(kni|wi|li))fe$/, "ves"],
+  [/(\w*(ar|l|ea|eo|oa|hoo))f$/, "ves"],
+  [/(\w*([^aeiouy]|qu))y$/, "ies"],
+  [/(\w*([^ch][ieo][ln]))ey$/, "ies"],
+  [/(\w*(x|ch|ss|sh|zz)es)$/, ""],
+  [/(\w*(x|ch|ss|sh|zz))$/, "es"],
+  [/(\w*(matr|cod|mur|sil|vert|ind|append))(?:ix|ex)$/, "ices"],
+  [/(\w*(m|l)(?:ice|ouse))$/, "ice"],
+  [/(\w*(pe)(?:rson|ople))$/, "ople"],
+  [/(\w*(child))(?:ren)?$/, "ren"],
+  [/(\w*eaux)$/, ""],
+];
+
+export function toPlural(word: string): string {
+  for (let i = PLURAL_RULES.length - 1; i >= 0; i--) {
+    const [rule, replace] = PLURAL_RULES[i]!;
+    const m = rule.exec(word);
+    if (m?.[1] !== undefined) return m[1] + replace;
+  }
+  return `${word}s`;
+}
+
+/**
+ * graph-node's collection field name (`camel_cased_names`): the plural, camel-cased; where the plural equals the
+ * singular (`ClassStats`, `AuctionParams`), `_collection` is appended. `CollateralClass` gives `collateralClasses`.
+ */
 export function collectionName(entity: string): string {
   const single = lowerFirst(entity);
-  if (/s$/.test(single)) return `${single}_collection`;
-  if (/[^aeiou]y$/.test(single)) return `${single.slice(0, -1)}ies`;
-  if (/(x|ch|sh)$/.test(single)) return `${single}es`;
-  return `${single}s`;
+  const plural = lowerFirst(toPlural(entity));
+  return plural === single ? `${single}_collection` : plural;
 }
 
 export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): GraphQLSchema {

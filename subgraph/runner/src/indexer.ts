@@ -94,7 +94,7 @@ export class Indexer {
   ) {
     for (const ds of manifest.dataSources) {
       if (!ds.address) throw new Error(`data source ${ds.name} has no source.address; only templates may omit it`);
-      this.activate(ds, ds.address, null);
+      this.activate(ds, ds.address, ds.context);
     }
   }
 

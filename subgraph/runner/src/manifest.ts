@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { toEventSelector, type AbiEvent } from "viem";
+import { parseDecimal } from "./bigdecimal.js";
+import type { EntityData, StoreValue } from "./values.js";
 
 export interface EventHandlerDef {
   signature: string;
@@ -23,6 +25,8 @@ export interface DataSourceDef {
   wasmPath: string;
   handlers: Map<string, EventHandlerDef>;
   isTemplate: boolean;
+  /** The manifest's `context:` (what `dataSource.context()` returns); null when it declares none. */
+  context: EntityData | null;
 }
 
 export interface Manifest {
@@ -71,7 +75,38 @@ function resolveDataSource(raw: Record<string, any>, dir: string, isTemplate: bo
     wasmPath: join(dir, mapping.file),
     handlers,
     isTemplate,
+    context: resolveContext(name, raw.context),
   };
+}
+
+/** One `context:` entry (`{ type, data }`, graph-node's manifest format) as a store value. */
+function contextValue(source: string, key: string, entry: { type?: string; data?: unknown }): StoreValue {
+  const { type, data } = entry ?? {};
+  switch (type) {
+    case "Bool":
+      return { kind: "Bool", value: data === true || data === "true" };
+    case "String":
+      return { kind: "String", value: String(data) };
+    case "Int":
+      return { kind: "Int", value: Number(data) };
+    case "Int8":
+      return { kind: "Int8", value: BigInt(String(data)) };
+    case "BigInt":
+      return { kind: "BigInt", value: BigInt(String(data)) };
+    case "BigDecimal":
+      return { kind: "BigDecimal", value: parseDecimal(String(data)) };
+    case "Bytes":
+      return { kind: "Bytes", value: String(data).toLowerCase() };
+    case "List":
+      return { kind: "Array", value: (data as { type: string; data: unknown }[]).map((e, i) => contextValue(source, `${key}[${i}]`, e)) };
+    default:
+      throw new Error(`data source ${source}: context.${key} has type ${type}; graph-node knows Bool, String, Int, Int8, BigInt, BigDecimal, Bytes and List`);
+  }
+}
+
+function resolveContext(source: string, raw: unknown): EntityData | null {
+  if (raw === undefined || raw === null) return null;
+  return new Map(Object.entries(raw as Record<string, { type: string; data: unknown }>).map(([k, v]) => [k, contextValue(source, k, v)]));
 }
 
 /** Loads `<dir>/subgraph.yaml` where `dir` is a `graph build` output folder. */

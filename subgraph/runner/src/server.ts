@@ -4,7 +4,41 @@
  * `{ "errors": [{ "message", "locations" }] }`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { graphql, type GraphQLSchema } from "graphql";
+import { execute, getNamedType, GraphQLError, isEnumType, Kind, parse, TypeInfo, validate, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from "graphql";
+
+/**
+ * graph-node coerces a string literal where an enum is expected (`interval: "day"`, `orderBy: "debt"`,
+ * `orderDirection: "desc"`) as if it were the enum value; graphql-js refuses it. Rewrite such literals to enum values
+ * before validation, so the queries The Graph's docs show work here too.
+ */
+export function enumStringsToEnums(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
+  const typeInfo = new TypeInfo(schema);
+  return visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      StringValue(node) {
+        const type = typeInfo.getInputType();
+        const named = type ? getNamedType(type) : null;
+        if (named && isEnumType(named) && named.getValue(node.value)) return { kind: Kind.ENUM, value: node.value, loc: node.loc };
+        return undefined;
+      },
+    }),
+  );
+}
+
+/** parse → graph-node's enum leniency → validate → execute. */
+export async function runQuery(schema: GraphQLSchema, source: string, variableValues: Record<string, unknown> | null, operationName: string | null) {
+  let document: DocumentNode;
+  try {
+    document = enumStringsToEnums(schema, parse(source));
+  } catch (error) {
+    if (error instanceof GraphQLError) return { errors: [error] };
+    throw error;
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return { errors };
+  return execute({ schema, document, variableValues, operationName });
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -47,7 +81,7 @@ export function serveGraphql(schema: GraphQLSchema, name: string, port: number, 
       send(res, 400, { errors: [{ message: "The query is empty: send { \"query\": \"{ ... }\" }" }] });
       return;
     }
-    const result = await graphql({ schema, source: request.query, variableValues: request.variables ?? null, operationName: request.operationName ?? null });
+    const result = await runQuery(schema, request.query, request.variables ?? null, request.operationName ?? null);
     send(res, 200, result);
   });
   return new Promise((resolve, reject) => {

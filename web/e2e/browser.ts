@@ -1,0 +1,50 @@
+/** Chromium for the browser tests: Debian's binary driven by playwright-core (TOOLCHAIN.md), one context per actor. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { MOCK_ACCOUNT_KEY } from "../lib/config.js";
+import { OUT } from "./stack.js";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const SCREENSHOTS = join(OUT, "screenshots");
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+export type Actor = { context: BrowserContext; page: Page; errors: string[] };
+
+/** A browser context signed in (through the mock connector) as `account`, on `path`. */
+export async function openAs(browser: Browser, baseUrl: string, account: string, path: string): Promise<Actor> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
+  type BrowserGlobal = { localStorage: { setItem(key: string, value: string): void } };
+  await context.addInitScript(([key, value]) => (globalThis as unknown as BrowserGlobal).localStorage.setItem(key!, value!), [MOCK_ACCOUNT_KEY, account]);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(path);
+  await connect(page);
+  return { context, page, errors };
+}
+
+export async function connect(page: Page): Promise<void> {
+  const address = page.getByTestId("wallet-address");
+  const button = page.getByRole("button", { name: "Connect test account" });
+  await address.or(button).first().waitFor();
+  if (await button.isVisible()) await button.click();
+  await address.waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits for the toast titled `title` to reach a final state and returns it; throws on `failed` with its message. */
+export async function expectConfirmed(page: Page, title: string | RegExp, timeout = 30_000): Promise<void> {
+  const toast = page.getByTestId("toast").filter({ has: page.locator(".toast-title", { hasText: title }) }).last();
+  await toast.locator("xpath=self::*[@data-status='confirmed' or @data-status='failed']").waitFor({ timeout });
+  const status = await toast.getAttribute("data-status");
+  if (status !== "confirmed") throw new Error(`transaction "${String(title)}" ${status}: ${await toast.innerText()}`);
+}

@@ -1,0 +1,335 @@
+/**
+ * The app in a real browser against the real stack: Chromium (playwright-core) signs through wagmi's mock connector,
+ * which forwards to the Hardhat node's unlocked accounts; contracts come from the Ignition module, the demo story is
+ * seeded, and the subgraph runner indexes it. Every figure the tests compare is read from the chain by the test
+ * itself. Screenshots of each page go to web/.e2e/screenshots/.
+ */
+import { strict as assert } from "node:assert";
+import type { Browser } from "playwright-core";
+import { maxUint256, type Address } from "viem";
+import { aprToApy, formatHealth, formatPct, formatUsd, formatUsdc } from "../../scripts/lib/format.js";
+import { onboardFleet, publishRound, usd, USDC_UNIT, WAD } from "../../scripts/lib/protocol.js";
+import { connect, expectConfirmed, launch, openAs, screenshot, type Actor } from "./browser.js";
+import { startStack, type Stack } from "./stack.js";
+import { expectedStressCount } from "./independent.js";
+
+const log = (line: string) => {
+  if (process.env.WEB_E2E_VERBOSE) console.log(`      ${line}`);
+};
+const usdText = (text: string) => Number(text.replace(/[^0-9.]/g, ""));
+const amountFormat = (wad: bigint, decimals: number) => {
+  const s = (wad / 10n ** BigInt(decimals - 2)).toString().padStart(3, "0");
+  return `${s.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${s.slice(-2)}`;
+};
+
+describe("web app in Chromium", function () {
+  this.timeout(600_000);
+  let stack: Stack;
+  let browser: Browser;
+  let accounts: Address[];
+  const actors: Actor[] = [];
+
+  before(async function () {
+    this.timeout(900_000);
+    const started = Date.now();
+    stack = await startStack({ log });
+    browser = await launch();
+    accounts = stack.config.mockAccounts;
+    log(`stack up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  });
+
+  after(async function () {
+    for (const a of actors) await a.context.close().catch(() => {});
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const actor = async (account: Address, path: string) => {
+    const a = await openAs(browser, stack.webUrl, account, path);
+    actors.push(a);
+    return a;
+  };
+
+  /** Redeems other holders' GPUSD at the PSM until its free USDC is `target` (so the next redemption above it queues). */
+  async function drainPsm(target: bigint) {
+    const d = stack.demo;
+    const tout = await d.psm.read.tout();
+    for (const name of ["saver", "keeper", "operatorA"] as const) {
+      const account = d.accounts[name].account;
+      const shares = await d.savings.read.maxRedeem([account.address]);
+      if (shares > 0n) await d.savings.write.redeem([shares, account.address, account.address], { account });
+      const free = await d.psm.read.freeLiquidity();
+      if (free <= target + USDC_UNIT) return;
+      const balance = await d.gpusd.read.balanceOf([account.address]);
+      // usdcOut = ⌊(g − ⌈g × tout⌉) ÷ 1e12⌋, so g = (free − target) × 1e12 ÷ (1 − tout) pays out just what is needed.
+      const needed = ((free - target) * 10n ** 12n * WAD) / (WAD - tout);
+      const amount = needed < balance ? needed : balance;
+      if (amount === 0n) continue;
+      await d.gpusd.write.approve([d.psm.address, maxUint256], { account });
+      await d.psm.write.redeem([amount, account.address], { account });
+    }
+    const free = await d.psm.read.freeLiquidity();
+    assert.ok(free <= target + 10n ** 6n, `could not drain the PSM to ${target}: ${free} USDC units still free`);
+  }
+
+  it("1. a saver swaps USDC for GPUSD, stakes, sees shares and APY, unstakes, and redeems through the queue, cancelling the queued part", async function () {
+    const d = stack.demo;
+    const saver = accounts[10]!;
+    const { page } = await actor(saver, "/earn");
+    await page.getByTestId("earn-usdc-balance").getByText("0.00").waitFor();
+
+    // The faucet (local chain) gives the saver USDC.
+    await page.getByRole("button", { name: "Get test USDC" }).click();
+    await expectConfirmed(page, "Get 10,000 test USDC");
+    await page.getByTestId("earn-usdc-balance").getByText("10,000.00").waitFor();
+
+    // Swap 5,000 USDC → GPUSD (approval first).
+    await page.getByTestId("swap-amount").fill("5000");
+    const tin = await d.psm.read.tin();
+    const expectedOut = 5000n * 10n ** 18n - (5000n * 10n ** 18n * tin + WAD - 1n) / WAD;
+    await page.getByTestId("swap-receive").getByText(`${amountFormat(expectedOut, 18)} GPUSD`).waitFor();
+    await page.getByTestId("swap-submit").click();
+    await expectConfirmed(page, "Approve 5,000.00 USDC for the PSM");
+    await expectConfirmed(page, "Swap 5,000.00 USDC for GPUSD");
+    assert.equal(await d.gpusd.read.balanceOf([saver]), expectedOut);
+    await page.getByTestId("earn-gpusd-balance").getByText(amountFormat(expectedOut, 18)).waitFor();
+
+    // Validation before signing: too many decimals, zero, and a balance too low.
+    await page.getByTestId("stake-amount").fill("1.0000000000000000001");
+    await page.getByTestId("stake-amount-message").getByText("GPUSD has 18 decimals; this amount has 19.").waitFor();
+    await page.getByTestId("stake-amount").fill("0");
+    await page.getByTestId("stake-amount-message").getByText("Enter an amount above zero.").waitFor();
+    await page.getByTestId("stake-amount").fill("999999");
+    await page.getByTestId("stake-amount-message").getByText(/Your balance is too low/).waitFor();
+    assert.equal(await page.getByTestId("stake-submit").isDisabled(), true);
+
+    // Stake everything: the share balance and the APY appear.
+    await page.getByRole("button", { name: "Use the maximum for GPUSD to stake" }).click();
+    const expectedShares = await d.savings.read.previewDeposit([expectedOut]);
+    await page.getByTestId("stake-submit").click();
+    await expectConfirmed(page, /^Stake /);
+    const shares = await d.savings.read.balanceOf([saver]);
+    assert.ok(shares > 0n && shares <= expectedShares, `shares ${shares} vs preview ${expectedShares}`);
+    await page.getByTestId("earn-shares").getByText(new RegExp(`^${amountFormat(shares / 100n, 22).replace(/\./, "\\.")}`)).waitFor();
+    const apyShown = await page.getByTestId("earn-apy").innerText();
+    const apy = aprToApy(await d.savings.read.currentApr());
+    assert.match(apyShown, /^\d+\.\d\d %$/);
+    assert.ok(Math.abs(usdText(apyShown) - usdText(formatPct(apy))) < 0.05, `APY shown ${apyShown}, chain ${formatPct(apy)}`);
+    await screenshot(page, "earn-staked");
+
+    // Unstake everything.
+    await page.getByRole("radio", { name: "Unstake" }).check();
+    await page.getByRole("button", { name: "Use the maximum for GPUSD to unstake" }).click();
+    await page.getByTestId("stake-submit").click();
+    await expectConfirmed(page, /^Unstake all/);
+    assert.equal(await d.savings.read.balanceOf([saver]), 0n);
+    await page.getByTestId("earn-shares").getByText("0.0000").waitFor();
+    const gpusd = await d.gpusd.read.balanceOf([saver]);
+    assert.ok(gpusd >= expectedOut - 10n ** 12n, `unstaked ${gpusd}, staked ${expectedOut}`);
+
+    // Others drain the PSM to 1,000 free USDC, so redeeming 3,000 GPUSD pays part now and queues the rest.
+    await drainPsm(1_000n * USDC_UNIT);
+    await page.reload();
+    await connect(page);
+    const free = await d.psm.read.freeLiquidity();
+    const tout = await d.psm.read.tout();
+    const redeem = 3_000n * WAD;
+    const usdcTotal = (redeem - (redeem * tout + WAD - 1n) / WAD) / 10n ** 12n;
+    const queued = usdcTotal - free;
+    await page.getByRole("radio", { name: "GPUSD → USDC" }).check();
+    await page.getByTestId("swap-amount").fill("3000");
+    await page.getByTestId("swap-paid-now").getByText(`${formatUsdc(free)} USDC`).waitFor();
+    await page.getByTestId("swap-queued").getByText(`${formatUsdc(queued)} USDC`).waitFor();
+    await screenshot(page, "earn-redeem-preview");
+    const usdcBefore = await d.usdc.read.balanceOf([saver]);
+    await page.getByTestId("swap-submit").click();
+    await expectConfirmed(page, "Redeem 3,000.00 GPUSD for USDC");
+    assert.equal((await d.usdc.read.balanceOf([saver])) - usdcBefore, free);
+    const requestId = await d.psm.read.lastRequestId();
+    const request = await d.psm.read.request([requestId]);
+    assert.equal(request.owner.toLowerCase(), saver.toLowerCase());
+    assert.equal(request.amount, queued);
+
+    // The request shows with what is ahead of it, then is cancelled: its GPUSD comes back.
+    const row = page.getByTestId(`request-${requestId}`);
+    await row.and(page.locator("[data-status=open]")).waitFor();
+    await row.getByText(formatUsdc(queued)).first().waitFor();
+    await screenshot(page, "earn-queued");
+    const gpusdBefore = await d.gpusd.read.balanceOf([saver]);
+    await row.getByRole("button", { name: `Cancel request #${requestId}` }).click();
+    await expectConfirmed(page, `Cancel redemption request #${requestId}`);
+    await row.and(page.locator("[data-status=cancelled]")).waitFor();
+    assert.equal((await d.psm.read.request([requestId])).cancelled, true);
+    assert.equal((await d.gpusd.read.balanceOf([saver])) - gpusdBefore, queued * 10n ** 12n);
+    await screenshot(page, "earn");
+  });
+
+  let scenarioFleet: bigint;
+
+  it("2. an operator opens a vault and borrows; health and liquidation value update; a borrow above the max shows the decoded error; repays and closes", async function () {
+    const d = stack.demo;
+    // The underwriter onboards a fleet for operatorB and the oracle values it (the value matures after the delay).
+    const value = usd(20_000) * 8n;
+    scenarioFleet = await onboardFleet(d, { name: "e2e H100 fleet", classId: 1, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorB", acquiredDaysAgo: 90 });
+    const others = d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount }));
+    const round = () => publishRound(d, [...others, { fleetId: scenarioFleet, value, freshGpus: 8 }]);
+    await round();
+    await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay + 1);
+    await round();
+
+    const operator = d.accounts.operatorB.account.address;
+    const { page } = await actor(operator, "/borrow");
+    const fleetRow = page.getByTestId(`fleet-${scenarioFleet}`);
+    await fleetRow.getByText(formatUsd(value)).waitFor();
+    await page.getByTestId(`open-vault-${scenarioFleet}`).click();
+    await expectConfirmed(page, `Approve fleet #${scenarioFleet} for the credit engine`);
+    await expectConfirmed(page, `Open a vault with fleet #${scenarioFleet}`);
+    const vaultId = await d.engine.read.lastVaultId();
+    assert.equal(BigInt((await d.engine.read.vault([vaultId])).fleetId), scenarioFleet);
+    const id = vaultId.toString();
+    await page.getByTestId(`vault-health-${id}`).and(page.locator("[data-tone=none]")).waitFor();
+
+    // Borrow 60,000 GPUSD: the preview shows health after, and the vault's figures update once it is mined.
+    const params = await d.engine.read.classParams([1]);
+    await page.getByTestId(`borrow-amount-${id}`).fill("60000");
+    await page.getByTestId(`preview-health-${id}`).waitFor();
+    const previewHealth = await page.getByTestId(`preview-health-${id}`).getAttribute("data-health");
+    assert.equal(previewHealth, ((value * params.liquidationLtv) / WAD * WAD / (await expectedDebtAfter(60_000n * WAD))).toString());
+    await page.getByTestId(`borrow-submit-${id}`).click();
+    await expectConfirmed(page, `Borrow 60,000.00 GPUSD from vault #${id}`);
+    const health = await d.engine.read.healthOf([vaultId]);
+    await page.getByTestId(`vault-health-${id}`).getByText(formatHealth(health)).waitFor();
+    assert.notEqual(await page.getByTestId(`vault-health-${id}`).getAttribute("data-tone"), "none");
+    const debt = await d.engine.read.debtOf([vaultId]);
+    const threshold = (debt * WAD + params.liquidationLtv - 1n) / params.liquidationLtv;
+    const shownThreshold = usdText(await page.getByTestId(`vault-threshold-${id}`).innerText());
+    assert.ok(Math.abs(shownThreshold - Number(threshold / 10n ** 14n) / 1e4) < 0.05, `threshold shown ${shownThreshold}, chain ${formatUsd(threshold)}`);
+    await screenshot(page, "borrow");
+
+    // Above the max: the field says so and the engine's own refusal is decoded before anything is signed.
+    const maxBorrow = await d.engine.read.maxBorrow([vaultId]);
+    const maxDebt = ((await d.oracle.read.borrowValue([scenarioFleet])) * params.maxLtv) / WAD;
+    await page.getByTestId(`borrow-amount-${id}`).fill(String(maxBorrow / WAD + 1000n));
+    await page.getByTestId(`borrow-amount-${id}-message`).getByText(/Above your max borrow/).waitFor();
+    const refusal = page.getByTestId(`refusal-${id}`);
+    await refusal.waitFor();
+    const sentence = await refusal.innerText();
+    assert.match(sentence, new RegExp(`vault #${id}'s debt to \\$[0-9,.]+, above the ${formatUsd(maxDebt).replace(/[$.]/g, "\\$&")} its fleet can back`));
+    assert.equal(await page.getByTestId(`borrow-submit-${id}`).isDisabled(), true);
+    await screenshot(page, "borrow-over-max");
+
+    // Repay 20,000, then top up at the PSM for the interest, repay everything and close.
+    await page.getByRole("radio", { name: "Repay" }).check();
+    await page.getByTestId(`repay-amount-${id}`).fill("20000");
+    await page.getByTestId(`repay-submit-${id}`).click();
+    await expectConfirmed(page, `Repay 20,000.00 GPUSD to vault #${id}`);
+    const debtAfter = await d.engine.read.debtOf([vaultId]);
+    assert.ok(debtAfter < debt - 19_999n * WAD, `debt ${debt} → ${debtAfter}`);
+
+    await page.goto("/earn");
+    await connect(page);
+    await page.getByTestId("swap-amount").fill("100");
+    await page.getByTestId("swap-submit").click();
+    await expectConfirmed(page, "Swap 100.00 USDC for GPUSD");
+    await page.goto("/borrow");
+    await connect(page);
+    await page.getByRole("radio", { name: "Repay" }).first().check();
+    await page.getByRole("button", { name: `Use the maximum for GPUSD to repay to vault #${id}` }).click();
+    await page.getByTestId(`repay-submit-${id}`).click();
+    await expectConfirmed(page, `Repay all of vault #${id}'s debt`);
+    assert.equal(await d.engine.read.debtOf([vaultId]), 0n);
+    await page.getByTestId(`close-${id}`).click();
+    await expectConfirmed(page, `Close vault #${id}`);
+    assert.equal((await d.registry.read.ownerOf([scenarioFleet])).toLowerCase(), operator.toLowerCase());
+    await page.getByTestId(`vault-${id}`).waitFor({ state: "detached" });
+    await page.getByTestId(`fleet-${scenarioFleet}`).waitFor();
+
+    async function expectedDebtAfter(amount: bigint) {
+      // A first borrow on an empty vault: normDebt = ⌈amount × RAY ÷ rate⌉, debt = ⌈normDebt × rate ÷ RAY⌉, at the rate
+      // the page read (the class accumulator projected to the last block).
+      const rate = (await d.engine.read.classState([1])).rate;
+      const RAY = 10n ** 27n;
+      const norm = (amount * RAY + rate - 1n) / rate;
+      return (norm * rate + RAY - 1n) / RAY;
+    }
+  });
+
+  it("3. a falling oracle round makes a vault liquidatable; its auction appears and a liquidator takes it", async function () {
+    const d = stack.demo;
+    // operatorB borrows against the scenario fleet again (outside the app), then the fleet's value falls 40 %.
+    const operator = d.accounts.operatorB.account;
+    await d.registry.write.approve([d.engine.address, scenarioFleet], { account: operator });
+    await d.engine.write.open([scenarioFleet], { account: operator });
+    const vaultId = await d.engine.read.lastVaultId();
+    await d.engine.write.borrow([vaultId, (await d.engine.read.maxBorrow([vaultId])) - WAD, operator.address], { account: operator });
+    const others = d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount }));
+    await publishRound(d, [...others, { fleetId: scenarioFleet, value: (usd(20_000) * 8n * 60n) / 100n, freshGpus: 8, utilizationBps: 4_000 }]);
+    const [liquidatable, unhealthy] = await d.engine.read.isLiquidatable([vaultId]);
+    assert.ok(liquidatable && unhealthy, "the round should make the vault unhealthy");
+
+    // A liquidator with GPUSD (bought at the PSM) starts the auction from the app and takes it with a price guard.
+    const liquidator = d.accounts.stranger.account;
+    await d.usdc.write.mint([liquidator.address, 200_000n * USDC_UNIT]);
+    await d.usdc.write.approve([d.psm.address, maxUint256], { account: liquidator });
+    await d.psm.write.sellUsdc([200_000n * USDC_UNIT, liquidator.address], { account: liquidator });
+    const { page } = await actor(liquidator.address, "/auctions");
+    await page.getByTestId(`kick-${vaultId}`).click();
+    await expectConfirmed(page, `Start the auction of vault #${vaultId}`);
+    const auctionId = await d.auction.read.lastAuctionId();
+    const card = page.getByTestId(`auction-${auctionId}`);
+    await card.waitFor();
+    const [, price] = await d.auction.read.status([auctionId]);
+    const shown = usdText(await page.getByTestId(`auction-price-${auctionId}`).innerText());
+    assert.ok(Math.abs(shown - Number(price / 10n ** 14n) / 1e4) / shown < 0.01, `price shown ${shown}, chain ${formatUsd(price)}`);
+    const toFloor = await page.getByTestId(`auction-to-floor-${auctionId}`).innerText();
+    assert.match(toFloor, /\d+ (d|h|min)/);
+    await screenshot(page, "auctions");
+
+    // A maximum below the price is refused with the decoded error; at the price it goes through.
+    await page.getByTestId(`take-max-${auctionId}`).fill("1000");
+    await page.getByTestId(`take-refusal-${auctionId}`).getByText(/above your maximum of \$1,000\.00/).waitFor();
+    await page.getByRole("button", { name: `Use the maximum for Maximum price for auction #${auctionId}` }).click();
+    await page.getByTestId(`take-submit-${auctionId}`).click();
+    await expectConfirmed(page, new RegExp(`^Take auction #${auctionId}`));
+    assert.equal((await d.registry.read.ownerOf([scenarioFleet])).toLowerCase(), liquidator.address.toLowerCase());
+    await card.waitFor({ state: "detached" });
+    await stack.syncSubgraph();
+    await page.getByTestId(`history-auction-${auctionId}`).getByText("taken", { exact: false }).waitFor({ timeout: 30_000 });
+    await screenshot(page, "auctions-taken");
+  });
+
+  it("4. the stress slider changes the count of liquidatable vaults to the value computed independently", async function () {
+    const d = stack.demo;
+    const { page } = await actor(accounts[0]!, "/risk");
+    await page.getByTestId("stress-count").waitFor();
+    const now = Number((await d.publicClient.getBlock()).timestamp);
+    const base = await expectedStressCount(d, now, { rental: 0, utilization: 0 });
+    assert.equal(await page.getByTestId("stress-count").innerText(), String(base.count));
+    // The first rental shock (in the slider's 5 % steps) that changes the count, and a utilization shock on top.
+    let shock = 0;
+    let expected = base;
+    for (let s = 5; s <= 90 && expected.count === base.count; s += 5) {
+      shock = s;
+      expected = await expectedStressCount(d, now, { rental: s / 100, utilization: 0 });
+    }
+    assert.notEqual(expected.count, base.count, "no rental shock up to 90 % changes the count: the test would prove nothing");
+    await page.getByTestId("stress-rental").fill(String(shock));
+    await page.getByTestId("stress-count").getByText(String(expected.count), { exact: true }).waitFor();
+    const both = await expectedStressCount(d, now, { rental: shock / 100, utilization: 0.5 });
+    await page.getByTestId("stress-utilization").fill("50");
+    await page.getByTestId("stress-count").getByText(String(both.count), { exact: true }).waitFor();
+    await screenshot(page, "risk");
+  });
+
+  it("renders the fleet detail and transaction pages without errors", async function () {
+    const { page, errors } = await actor(accounts[0]!, `/fleets/${stack.demo.fleets[0]!.fleetId}`);
+    await page.getByTestId("fleet-value").waitFor();
+    await page.getByTestId("fleet-history").locator("svg").first().waitFor();
+    await screenshot(page, "fleet");
+    const hash = (await stack.demo.publicClient.getBlock({ includeTransactions: false })).transactions[0]!;
+    await page.goto(`/tx/${hash}`);
+    await page.getByTestId("tx-status").getByText("confirmed").waitFor();
+    await screenshot(page, "tx");
+    assert.deepEqual(errors, []);
+  });
+});
