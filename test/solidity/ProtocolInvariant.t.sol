@@ -372,6 +372,20 @@ contract ProtocolInvariantTest is ProtocolFixture {
         if (missing != bytes32(0)) revert AssertionFailed(string(abi.encodePacked("never reached: ", missing)), 0, 0);
     }
 
+    /// The shrunk sequence with which CI's invariant run caught the handler still expecting a switched-off cooldown to
+    /// free running locks: a deposit under a cooldown, the cooldown switched off, then a redeem of the whole balance,
+    /// which the vault must refuse and the handler must count as a refusal it owed, not as a blocked exit.
+    function test_RegressionRunningLockOutlivesTheCooldownSwitchedOff() public {
+        handler.setWithdrawalCooldown(0xffffffffffffff01000000000000000000000000000000000000000000000000);
+        handler.savingsDeposit(1, 0x1c7899f3b5a44dcc2b661df0174272195cea8edc86f4c0b0e);
+        handler.setWithdrawalCooldown(0x1f4f536e2c0ccdb7885a55f37861605bad3cb3504a18733e27);
+        assertEq(savings.withdrawalCooldown(), 0, "the second call switches the cooldown off");
+        handler.savingsRedeem(11645, 404098524, 1000010880216701037634723128);
+        assertEq(handler.refused("savingsRedeemLocked"), 0, "the locked redeem was refused, as owed");
+        assertEq(handler.ok("savingsRedeemLocked"), 1, "the handler saw the locked redeem");
+        _checkAllInvariants();
+    }
+
     /// 50 handler actions picked and fed the way the invariant runner does, from `seed`.
     function _randomRun(uint256 seed) internal {
         bytes4[] memory actions = handler.selectors();

@@ -580,9 +580,8 @@ contract ProtocolHandler is TestBase {
         uint256 unlocked = balance > locked ? balance - locked : 0;
         shares = mode % 2 == 0 && unlocked != 0 ? bound(shares, 1, unlocked) : bound(shares, 1, balance);
         if (savings.previewRedeem(shares) == 0) return; // refused as ZeroAmount: it would pay nothing
-        // The vault enforces locks only while a cooldown is set: switching it off frees running locks at once, although
-        // `lockedShares` still reports them (KnownIssues.t.sol). The handler holds the vault to what it enforces.
-        bool mustRefuse = shares > unlocked && savings.withdrawalCooldown() != 0;
+        // A running lock holds whatever the cooldown is now: switching the cooldown off must not free it early.
+        bool mustRefuse = shares > unlocked;
         vm.prank(actor);
         try savings.redeem(shares, actor, actor) {
             if (mustRefuse) lockedSharesLeft = true;
