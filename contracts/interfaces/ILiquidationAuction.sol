@@ -8,19 +8,19 @@ pragma solidity 0.8.30;
 /// Kick: anyone may start an auction on a liquidatable vault. The engine books the vault's debt over to the auction
 /// and keeps the fleet NFT, the vault flagged in auction, until a take asks it to deliver the NFT to the buyer. The
 /// auction starts at `top = liquidationValue × buffer` (the oracle's last good value, so a stale or stopped oracle
-/// does not stop liquidations), rounded up to a whole cent, and must recover its tab = debt + keeper tips. The keeper's tip,
-/// min(flatTip + chip × debt, maxTip), is credited at once to the address the kicker names, which mints it whenever it
-/// likes with `claimTips`: as Maker's Clipper credits its tip inside the Vat, a kick then updates one balance instead
-/// of minting GPUSD (a third of the kick's gas before this change).
+/// does not stop liquidations), rounded up to a whole cent, and must recover its tab = debt + keeper tips. The
+/// keeper's tip, min(flatTip + chip × debt, maxTip), is credited at once to the address the kicker names, which mints
+/// it whenever it likes with `claimTips`: as Maker's Clipper credits its tip inside the Vat, a kick then updates one
+/// balance instead of minting GPUSD (a third of the kick's gas before this change).
 ///
 /// Price: falls linearly from `top` to `floor = top × floorRatio` over `duration`, then stays at the floor:
 ///   price(t) = top − (top − floor) × min(t, duration) ÷ duration   (rounded up: buyers pay the rounding)
 /// t counts only seconds during which this contract was not paused. An auction needs a reset once t > tail or
 /// price < cusp × top; then it cannot be taken until `redo` restarts it from a fresh oracle value (another tip).
 ///
-/// Take: the buyer pays the current price in GPUSD, which is burnt, and the engine delivers the NFT. Proceeds go first to the
-/// tab, then to the penalty (a fraction of the debt, re-minted to the Reserve out of what the buyer paid), then to the
-/// vault's former owner as surplus. A price under the tab leaves a shortfall, which the loss order covers: the
+/// Take: the buyer pays the current price in GPUSD, which is burnt, and the engine delivers the NFT. Proceeds go first
+/// to the tab, then to the penalty (a fraction of the debt, re-minted to the Reserve out of what the buyer paid), then
+/// to the vault's former owner as surplus. A price under the tab leaves a shortfall, which the loss order covers: the
 /// Reserve's buffer, then savers (the SavingsVault's share price falls), and the rest is recorded as uncovered bad
 /// debt. GPUSD supply falls by exactly what is extinguished, so the engine's debt and supply stay matched.
 ///
@@ -119,8 +119,8 @@ interface ILiquidationAuction {
     function redo(uint256 auctionId, address keeper) external;
 
     /// @notice Buys the fleet at the current price, at most `maxPrice`, burning that much GPUSD from the caller and
-    /// having the engine deliver the NFT to `receiver`; then settles proceeds and any loss. Blocked while paused and while a reset is
-    /// needed.
+    /// having the engine deliver the NFT to `receiver`; then settles proceeds and any loss. Blocked while paused and
+    /// while a reset is needed.
     /// @return price [wad] paid
     function take(uint256 auctionId, uint256 maxPrice, address receiver) external returns (uint256 price);
 
