@@ -314,9 +314,15 @@ contract ProtocolHandler is TestBase {
 
     // ---------------------------------------------------------------- vaults
 
+    /// Opens a vault with the first fleet an actor holds, from a random starting point: fleets come back to actors
+    /// only through removals and closes, so a fleet picked blindly would almost never be free.
     function open(uint256 fleetSeed) external tracked othersStayHealthy(0) {
-        uint256 fleetId = fleets[fleetSeed % fleets.length];
-        address holder = registry.ownerOf(fleetId);
+        uint256 fleetId;
+        address holder;
+        for (uint256 i; i < fleets.length && !_isActor(holder); ++i) {
+            fleetId = fleets[(fleetSeed + i) % fleets.length];
+            holder = registry.ownerOf(fleetId);
+        }
         if (!_isActor(holder)) return;
         vm.prank(holder);
         try engine.open(fleetId) {
@@ -326,20 +332,16 @@ contract ProtocolHandler is TestBase {
         }
     }
 
-    /// Pledges a fleet its owner holds into the first empty vault of theirs from a random starting point.
+    /// Pledges a fleet its owner holds into the first empty vault (from a random starting point) whose owner holds one:
+    /// empty vaults and free fleets are both rare, so the first empty vault alone would seldom have a fleet to take.
     function addCollateral(uint256 vaultSeed, uint256 fleetSeed) external tracked othersStayHealthy(0) {
         uint256 last = engine.lastVaultId();
-        uint256 id;
-        ICreditEngine.Vault memory v;
         for (uint256 i; i < last; ++i) {
-            id = (vaultSeed % last + i) % last + 1;
-            v = engine.vault(id);
-            if (v.owner != address(0) && v.fleetId == 0) break;
-        }
-        if (v.owner == address(0) || v.fleetId != 0) return;
-        for (uint256 i; i < fleets.length; ++i) {
-            uint256 fleetId = fleets[(fleetSeed + i) % fleets.length];
-            if (registry.ownerOf(fleetId) != v.owner) continue;
+            uint256 id = (vaultSeed % last + i) % last + 1;
+            ICreditEngine.Vault memory v = engine.vault(id);
+            if (v.owner == address(0) || v.fleetId != 0) continue;
+            uint256 fleetId = _fleetHeldBy(v.owner, fleetSeed);
+            if (fleetId == 0) continue;
             vm.prank(v.owner);
             try engine.addCollateral(id, fleetId) {
                 _count("addCollateral", true);
@@ -348,6 +350,15 @@ contract ProtocolHandler is TestBase {
             }
             return;
         }
+    }
+
+    /// The first fleet `holder` holds, from a random starting point; 0 if none.
+    function _fleetHeldBy(address holder, uint256 seed) internal view returns (uint256) {
+        for (uint256 j; j < fleets.length; ++j) {
+            uint256 fleetId = fleets[(seed + j) % fleets.length];
+            if (registry.ownerOf(fleetId) == holder) return fleetId;
+        }
+        return 0;
     }
 
     /// Also tried on vaults with debt, where the engine must refuse it.
