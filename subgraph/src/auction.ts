@@ -23,7 +23,7 @@ import {
   TipClaim,
   Vault,
 } from "../generated/schema";
-import { eventId, getProtocol, json, pointId, recordParameter, RiskFlows, touchProtocol, wDivDown, writeProtocolPoint, ZERO } from "./common";
+import { eventId, Flows, getProtocol, json, pointId, recordMove, recordParameter, releaseFleet, RiskFlows, touchProtocol, touchVault, vaultClassId, wDivDown, writeProtocolPoint, ZERO } from "./common";
 
 const CONTRACT = "LiquidationAuction";
 
@@ -179,6 +179,14 @@ export function handleTaken(event: Taken): void {
   t.surplus = event.params.surplus;
   t.shortfall = event.params.shortfall;
   t.save();
+
+  // The engine delivered the fleet to the receiver in this take: the vault stays open, empty and out of auction.
+  let vault = Vault.load(a.vault)!;
+  let classId = vaultClassId(vault);
+  let value = releaseFleet(vault, event, new Flows());
+  vault.inAuction = false;
+  touchVault(vault, event);
+  recordMove(event, vault, a.fleet, "sold", classId, event.params.receiver, value);
 
   let p = getProtocol();
   p.activeAuctionCount -= 1;

@@ -8,6 +8,8 @@ import {
   Protocol,
   ProtocolPoint,
   ClassPoint,
+  CollateralMove,
+  Fleet,
   Vault,
 } from "../generated/schema";
 
@@ -437,4 +439,65 @@ export function apyFromApr(aprWad: BigInt): BigDecimal {
     n >>= 1;
   }
   return growth.minus(BigDecimal.fromString("1"));
+}
+
+// ------------------------------------------------------------------------------------------------ vault custody
+
+export function touchVault(vault: Vault, event: ethereum.Event): void {
+  vault.lastUpdatedTimestamp = event.block.timestamp;
+  vault.lastUpdatedBlockNumber = event.block.number;
+  vault.save();
+}
+
+/** One CollateralMove per fleet movement into, out of or within a vault. */
+export function recordMove(event: ethereum.Event, vault: Vault, fleetId: string | null, kind: string, classId: i32, to: Bytes | null, value: BigInt): void {
+  let m = new CollateralMove(eventId(event));
+  m.hash = event.transaction.hash;
+  m.logIndex = event.logIndex.toI32();
+  m.blockNumber = event.block.number;
+  m.timestamp = event.block.timestamp;
+  m.vault = vault.id;
+  if (fleetId !== null) m.fleet = fleetId;
+  m.kind = kind;
+  m.classId = classId;
+  if (to !== null) m.to = to;
+  m.amountUSD = value;
+  m.save();
+}
+
+/** A fleet leaves a vault: the vault leaves its class's counts and the fleet's value leaves the collateral totals. */
+export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows): BigInt {
+  let classId = vaultClassId(vault);
+  let fleetKey = vault.fleet;
+  let value = ZERO;
+  if (fleetKey !== null) {
+    let fleet = Fleet.load(fleetKey as string);
+    if (fleet != null) {
+      value = fleet.value;
+      fleet.vault = null;
+      fleet.save();
+    }
+  }
+  countVault(classId, vault.healthBucket, -1);
+  vault.collateralClass = null;
+  vault.fleet = null;
+  vault.collateralValue = ZERO;
+  vault.debt = ZERO;
+  vault.health = null;
+  vault.healthBucket = "none";
+  countVault(0, "none", 1);
+  let p = getProtocol();
+  if (classId > 0) {
+    let cls = loadClass(classId);
+    cls.openPositionCount -= 1;
+    // The class total was built from the fleet values at each change, so it moves by the value we last counted.
+    cls.totalDepositBalanceUSD = cls.totalDepositBalanceUSD.minus(value);
+    cls.lastUpdatedTimestamp = event.block.timestamp;
+    refreshClassDebt(cls, p);
+    cls.save();
+    writeClassPoint(event, cls, flows);
+  }
+  p.totalDepositBalanceUSD = p.totalDepositBalanceUSD.minus(value);
+  writeProtocolPoint(event, p, new RiskFlows());
+  return value;
 }

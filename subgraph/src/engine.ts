@@ -49,6 +49,9 @@ import {
   vaultClassId,
   writeClassPoint,
   writeProtocolPoint,
+  touchVault,
+  recordMove,
+  releaseFleet,
   ZERO, recordLiquidatorSet } from "./common";
 
 const CONTRACT = "CreditEngine";
@@ -64,12 +67,6 @@ function fleetValue(vault: Vault): BigInt {
   if (fleetId === null) return ZERO;
   let fleet = Fleet.load(fleetId as string);
   return fleet == null ? ZERO : fleet.value;
-}
-
-function touchVault(vault: Vault, event: ethereum.Event): void {
-  vault.lastUpdatedTimestamp = event.block.timestamp;
-  vault.lastUpdatedBlockNumber = event.block.number;
-  vault.save();
 }
 
 // ---------------------------------------------------------------------------------------------------- governance
@@ -247,21 +244,6 @@ export function handleInterestMinted(event: InterestMinted): void {
 
 // ---------------------------------------------------------------------------------------------------- collateral
 
-function recordMove(event: ethereum.Event, vault: Vault, fleetId: string | null, kind: string, classId: i32, to: Bytes | null, value: BigInt): void {
-  let m = new CollateralMove(eventId(event));
-  m.hash = event.transaction.hash;
-  m.logIndex = event.logIndex.toI32();
-  m.blockNumber = event.block.number;
-  m.timestamp = event.block.timestamp;
-  m.vault = vault.id;
-  if (fleetId !== null) m.fleet = fleetId;
-  m.kind = kind;
-  m.classId = classId;
-  if (to !== null) m.to = to;
-  m.amountUSD = value;
-  m.save();
-}
-
 /** A fleet enters a vault: the vault joins the class's counts and the fleet's value joins the collateral totals. */
 function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.Event): BigInt {
   let fleet = Fleet.load(fleetId.toString());
@@ -289,42 +271,6 @@ function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.
 }
 
 /** A fleet leaves a vault (returned, or seized): the reverse of lockFleet. Debt, if any, is settled by the caller. */
-function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows): BigInt {
-  let classId = vaultClassId(vault);
-  let fleetKey = vault.fleet;
-  let value = ZERO;
-  if (fleetKey !== null) {
-    let fleet = Fleet.load(fleetKey as string);
-    if (fleet != null) {
-      value = fleet.value;
-      fleet.vault = null;
-      fleet.save();
-    }
-  }
-  countVault(classId, vault.healthBucket, -1);
-  vault.collateralClass = null;
-  vault.fleet = null;
-  vault.collateralValue = ZERO;
-  vault.debt = ZERO;
-  vault.health = null;
-  vault.healthBucket = "none";
-  countVault(0, "none", 1);
-  let p = getProtocol();
-  if (classId > 0) {
-    let cls = loadClass(classId);
-    cls.openPositionCount -= 1;
-    // The class total was built from the fleet values at each change, so it moves by the value we last counted.
-    cls.totalDepositBalanceUSD = cls.totalDepositBalanceUSD.minus(value);
-    cls.lastUpdatedTimestamp = event.block.timestamp;
-    refreshClassDebt(cls, p);
-    cls.save();
-    writeClassPoint(event, cls, flows);
-  }
-  p.totalDepositBalanceUSD = p.totalDepositBalanceUSD.minus(value);
-  writeProtocolPoint(event, p, new RiskFlows());
-  return value;
-}
-
 export function handleVaultOpened(event: VaultOpened): void {
   let owner = getAccount(event.params.owner, event.block.timestamp);
   owner.openPositionCount += 1;
@@ -345,6 +291,7 @@ export function handleVaultOpened(event: VaultOpened): void {
   vault.collateralValue = ZERO;
   vault.healthBucket = "none";
   vault.closed = false;
+  vault.inAuction = false;
   vault.borrowCount = 0;
   vault.repayCount = 0;
   vault.liquidationCount = 0;
@@ -528,10 +475,8 @@ export function handleSeized(event: Seized): void {
   cls.normDebt = cls.normDebt.minus(vault.normDebt);
   cls.totalPrincipal = cls.totalPrincipal.minus(principal);
   cls.cumulativeLiquidateUSD = cls.cumulativeLiquidateUSD.plus(debt);
-  cls.save();
   p.totalPrincipal = p.totalPrincipal.minus(principal);
   p.cumulativeLiquidateUSD = p.cumulativeLiquidateUSD.plus(debt);
-  p.save();
   owner.principal = owner.principal.minus(principal);
   owner.save();
 
@@ -541,9 +486,17 @@ export function handleSeized(event: Seized): void {
   vault.scheduleStart = ZERO;
   vault.liquidationCount += 1;
   vault.lastSeizure = s.id;
+  // The engine keeps the fleet until the auction's take delivers it (handleTaken releases it): the vault stays in its
+  // class, without debt, its value still counted as collateral.
+  vault.inAuction = true;
+  refreshVaultHealth(vault, value, event.block.timestamp);
+  refreshClassDebt(cls, p);
+  cls.save();
+  p.save();
   let flows = new Flows();
   flows.liquidated = debt;
-  releaseFleet(vault, event, flows);
+  writeClassPoint(event, cls, flows);
+  writeProtocolPoint(event, p, new RiskFlows());
   touchVault(vault, event);
   recordMove(event, vault, event.params.fleetId.toString(), "seized", classId, null, value);
 }

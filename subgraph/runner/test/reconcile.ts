@@ -111,7 +111,7 @@ export async function reconcile(p: Protocol, chain: TestChain, gql: Gql, head: b
   const vaultEntities = await all(
     gql,
     "vaults",
-    "id vaultId owner { id } collateralClass { id } fleet { id } normDebt principal peakPrincipal scheduleStart debt collateralValue health healthBucket closed borrowCount repayCount liquidationCount lastUpdatedBlockNumber",
+    "id vaultId owner { id } collateralClass { id } fleet { id } normDebt principal peakPrincipal scheduleStart debt collateralValue health healthBucket closed inAuction borrowCount repayCount liquidationCount lastUpdatedBlockNumber",
   );
   const byVault = new Map(vaultEntities.map((e) => [BigInt(e.id), e]));
   m.eq("Vault count", lastVaultId, vaultEntities.length);
@@ -134,6 +134,7 @@ export async function reconcile(p: Protocol, chain: TestChain, gql: Gql, head: b
       continue;
     }
     m.eq(`${path}.closed`, false, e.closed);
+    m.eq(`${path}.inAuction`, v.inAuction, e.inAuction);
     m.eq(`${path}.owner`, v.owner, e.owner);
     m.eq(`${path}.collateralClass`, v.classId === 0 ? null : String(v.classId), e.collateralClass);
     m.eq(`${path}.fleet`, v.fleetId === 0 ? null : String(v.fleetId), e.fleet);
