@@ -20,6 +20,8 @@ export async function openAs(browser: Browser, baseUrl: string, account: string,
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
   type BrowserGlobal = { localStorage: { setItem(key: string, value: string): void } };
   await context.addInitScript(([key, value]) => (globalThis as unknown as BrowserGlobal).localStorage.setItem(key!, value!), [MOCK_ACCOUNT_KEY, account]);
+  // Generous waits: the suite shares a small machine with other work, and a block or a refetch can take seconds there.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -42,7 +44,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Waits for the toast titled `title` to reach a final state and returns it; throws on `failed` with its message. */
-export async function expectConfirmed(page: Page, title: string | RegExp, timeout = 30_000): Promise<void> {
+export async function expectConfirmed(page: Page, title: string | RegExp, timeout = 60_000): Promise<void> {
   const toast = page.getByTestId("toast").filter({ has: page.locator(".toast-title", { hasText: title }) }).last();
   await toast.locator("xpath=self::*[@data-status='confirmed' or @data-status='failed']").waitFor({ timeout });
   const status = await toast.getAttribute("data-status");

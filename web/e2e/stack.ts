@@ -112,6 +112,9 @@ export async function startWebServer(configFile: string, log: Log, port?: number
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", WEB_CONFIG: configFile, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // If this process dies without stop(), the server must not outlive it.
+  const killChild = () => child.kill("SIGTERM");
+  process.once("exit", killChild);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -125,6 +128,7 @@ export async function startWebServer(configFile: string, log: Log, port?: number
   log(`web app at ${url}`);
   const stop = () =>
     new Promise<void>((resolve) => {
+      process.off("exit", killChild);
       if (child.exitCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
@@ -133,7 +137,10 @@ export async function startWebServer(configFile: string, log: Log, port?: number
 }
 
 export async function startStack(opts: { log?: Log; webPort?: number } = {}): Promise<Stack> {
-  const log = opts.log ?? (() => {});
+  const started = Date.now();
+  const quiet = opts.log ?? (() => {});
+  // Phase lines always carry the elapsed time, so a slow start on a loaded machine says where the time went.
+  const log: Log = (line) => quiet(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
   mkdirSync(OUT, { recursive: true });
   ensureSubgraphBuild(log);
   ensureWebBuild(log);
@@ -148,7 +155,8 @@ export async function startStack(opts: { log?: Log; webPort?: number } = {}): Pr
   if (networks.localhost.CreditEngine?.address.toLowerCase() !== protocol.engine.address.toLowerCase()) {
     throw new Error(`the subgraph indexes CreditEngine at ${networks.localhost.CreditEngine?.address}, but it deployed at ${protocol.engine.address}; run \`npm run networks -w subgraph\` and rebuild it`);
   }
-  const demo = await seedDemo(protocol, (line) => log(`  demo: ${line}`));
+  log("deployed with Ignition; seeding the demo story");
+  const demo = await seedDemo(protocol, (line) => quiet(`  demo: ${line}`));
   log(`chain ${rpcUrl} seeded`);
 
   const runner = await startRunner({ rpcUrl, subgraphDir: join(ROOT, "subgraph"), dbDir: null, port: 0, name: "gpu-credit/local", pollMs: 500 });
