@@ -1,12 +1,15 @@
 /**
  * `npm start`: the whole local stack on embedded defaults. Starts a Hardhat node, deploys the protocol with the
- * Ignition module, seeds the demo story, prints a summary read from the chain, and keeps the node running.
- * `npm start -- --once` exits after the summary (used by the end-to-end test).
+ * Ignition module, seeds the demo story, prints a summary read from the chain, starts the subgraph runner and the web
+ * app (scripts/lib/localServices.ts), prints their URLs, and keeps everything running.
+ * `npm start -- --once` exits after the summary and the subgraph's history, without building or serving the web app
+ * (used by the end-to-end test).
  */
 import { network } from "hardhat";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployProtocol } from "./lib/protocol.js";
 import { seedDemo, summarize } from "./lib/demo.js";
+import { startDemoServices } from "./lib/localServices.js";
 
 const RPC_PORT = Number(process.env.RPC_PORT ?? 8545);
 const once = process.argv.includes("--once");
@@ -33,15 +36,22 @@ async function main() {
   for (const name of ["authority", "gpusd", "usdc", "registry", "oracle", "engine", "psm", "savings", "reserve", "auction"] as const) {
     log(`  ${name.padEnd(10)} ${demo[name].address}`);
   }
+  log("");
+  const services = await startDemoServices(demo, rpcUrl, { web: !once, log });
+  log("");
   log(`RPC: ${rpcUrl}`);
+  log(`GraphQL: ${services.graphqlUrl}`);
+  if (services.webUrl) log(`Web: ${services.webUrl} (point a wallet at the RPC, chain 31337)`);
 
   if (once) {
+    await services.stop();
     await connection.close();
     await server.close();
     return;
   }
   log("Local stack running. Ctrl+C stops it.");
   const stop = async () => {
+    await services.stop();
     await server.close();
     process.exit(0);
   };
