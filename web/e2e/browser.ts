@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { MOCK_ACCOUNT_KEY } from "../lib/config.js";
+import { largestFirst } from "../lib/subgraph-rows.js";
 import { OUT } from "./stack.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -15,6 +16,17 @@ export function launch(): Promise<Browser> {
 
 export type Actor = { context: BrowserContext; page: Page; errors: string[] };
 
+/** Every subgraph query any page sent, with the most rows it asked for (read from the request itself). */
+export const subgraphRequests: { query: string; rows: number }[] = [];
+
+function recordSubgraphRequests(context: BrowserContext): void {
+  context.on("request", (r) => {
+    if (r.method() !== "POST" || !r.url().includes("/subgraphs/name/")) return;
+    const { query, variables } = JSON.parse(r.postData() ?? "{}") as { query?: string; variables?: Record<string, unknown> };
+    if (query) subgraphRequests.push({ query, rows: largestFirst(query, variables) });
+  });
+}
+
 /** A browser context signed in (through the mock connector) as `account`, on `path`. */
 export async function openAs(browser: Browser, baseUrl: string, account: string, path: string): Promise<Actor> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
@@ -22,6 +34,7 @@ export async function openAs(browser: Browser, baseUrl: string, account: string,
   await context.addInitScript(([key, value]) => (globalThis as unknown as BrowserGlobal).localStorage.setItem(key!, value!), [MOCK_ACCOUNT_KEY, account]);
   // Generous waits: the suite shares a small machine with other work, and a block or a refetch can take seconds there.
   context.setDefaultTimeout(60_000);
+  recordSubgraphRequests(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -9,7 +9,8 @@ import type { Browser } from "playwright-core";
 import { maxUint256, type Address } from "viem";
 import { aprToApy, formatHealth, formatPct, formatUsd, formatUsdc } from "../../scripts/lib/format.js";
 import { onboardFleet, publishRound, usd, USDC_UNIT, WAD } from "../../scripts/lib/protocol.js";
-import { connect, expectConfirmed, launch, openAs, screenshot, type Actor } from "./browser.js";
+import { MAX_ROWS } from "../lib/subgraph-rows.js";
+import { connect, expectConfirmed, launch, openAs, screenshot, subgraphRequests, type Actor } from "./browser.js";
 import { startStack, type Stack } from "./stack.js";
 import { expectedStressCount } from "./independent.js";
 
@@ -166,18 +167,28 @@ describe("web app in Chromium", function () {
     await screenshot(page, "earn");
   });
 
-  let scenarioFleet: bigint;
+  const addedFleets: { fleetId: bigint; value: bigint; freshGpus: number }[] = [];
+  /** Every fleet at its current value, for a round that changes only what the caller overrides. */
+  const currentValues = () => [...stack.demo.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount })), ...addedFleets];
+
+  /**
+   * The underwriter onboards a fleet of 8 H100s for operatorB and the oracle values it at $160,000; the value matures
+   * after the oracle's increase delay. Each scenario onboards its own, so none depends on another having passed.
+   */
+  async function valuedFleet(name: string): Promise<{ fleetId: bigint; value: bigint }> {
+    const d = stack.demo;
+    const value = usd(20_000) * 8n;
+    const fleetId = await onboardFleet(d, { name, classId: 1, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorB", acquiredDaysAgo: 90 });
+    addedFleets.push({ fleetId, value, freshGpus: 8 });
+    await publishRound(d, currentValues());
+    await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay + 1);
+    await publishRound(d, currentValues());
+    return { fleetId, value };
+  }
 
   it("2. an operator opens a vault and borrows; health and liquidation value update; a borrow above the max shows the decoded error; repays and closes", async function () {
     const d = stack.demo;
-    // The underwriter onboards a fleet for operatorB and the oracle values it (the value matures after the delay).
-    const value = usd(20_000) * 8n;
-    scenarioFleet = await onboardFleet(d, { name: "e2e H100 fleet", classId: 1, gpuCount: 8, valuePerGpu: usd(20_000), operator: "operatorB", acquiredDaysAgo: 90 });
-    const others = d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount }));
-    const round = () => publishRound(d, [...others, { fleetId: scenarioFleet, value, freshGpus: 8 }]);
-    await round();
-    await d.networkHelpers.time.increase((await d.oracle.read.params()).increaseDelay + 1);
-    await round();
+    const { fleetId: scenarioFleet, value } = await valuedFleet("e2e H100 fleet to borrow against");
 
     const operator = d.accounts.operatorB.account.address;
     const { page } = await actor(operator, "/borrow");
@@ -258,14 +269,16 @@ describe("web app in Chromium", function () {
 
   it("3. a falling oracle round makes a vault liquidatable; its auction appears and a liquidator takes it", async function () {
     const d = stack.demo;
-    // operatorB borrows against the scenario fleet again (outside the app), then the fleet's value falls 40 %.
+    // operatorB borrows against a new fleet (outside the app), then the fleet's value falls 40 %.
+    const { fleetId: scenarioFleet } = await valuedFleet("e2e H100 fleet to liquidate");
     const operator = d.accounts.operatorB.account;
     await d.registry.write.approve([d.engine.address, scenarioFleet], { account: operator });
     await d.engine.write.open([scenarioFleet], { account: operator });
     const vaultId = await d.engine.read.lastVaultId();
     await d.engine.write.borrow([vaultId, (await d.engine.read.maxBorrow([vaultId])) - WAD, operator.address], { account: operator });
-    const others = d.fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, freshGpus: f.gpuCount }));
-    await publishRound(d, [...others, { fleetId: scenarioFleet, value: (usd(20_000) * 8n * 60n) / 100n, freshGpus: 8, utilizationBps: 4_000 }]);
+    const fallen = addedFleets.find((f) => f.fleetId === scenarioFleet)!;
+    fallen.value = (fallen.value * 60n) / 100n;
+    await publishRound(d, currentValues().map((v) => (v.fleetId === scenarioFleet ? { ...v, utilizationBps: 4_000 } : v)));
     const [liquidatable, unhealthy] = await d.engine.read.isLiquidatable([vaultId]);
     assert.ok(liquidatable && unhealthy, "the round should make the vault unhealthy");
 
@@ -333,5 +346,11 @@ describe("web app in Chromium", function () {
     await page.getByTestId("tx-status").getByText("confirmed").waitFor();
     await screenshot(page, "tx");
     assert.deepEqual(errors, []);
+  });
+
+  it("sent no subgraph query for more than 1,000 rows on any page above", function () {
+    assert.ok(subgraphRequests.length >= 4, `only ${subgraphRequests.length} subgraph queries were seen: the check would prove nothing`);
+    const largest = subgraphRequests.reduce((a, b) => (b.rows > a.rows ? b : a));
+    assert.ok(largest.rows <= MAX_ROWS, `a query asked for ${largest.rows} rows: ${largest.query}`);
   });
 });
