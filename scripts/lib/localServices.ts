@@ -204,7 +204,7 @@ export async function startDemoServices(demo: DemoState, rpcUrl: string, opts: {
   const runner = await startSubgraph(rpcUrl, demo.engine.address, { port: Number(process.env.GRAPHQL_PORT ?? 8000), log });
   const stops = [() => runner.stop()];
   const stop = async () => {
-    for (const s of stops.reverse()) await s();
+    for (const s of [...stops].reverse()) await s();
   };
   let webUrl: string | null = null;
   try {
