@@ -14,6 +14,8 @@ const SUITES: Suite[] = [
   { name: "oracle", command: ["npm", "test", "--silent", "-w", "oracle"], counts: true },
   { name: "subgraph", command: ["npm", "test", "--silent", "-w", "subgraph"], counts: false },
   { name: "subgraph-runner", command: ["npm", "run", "test:runner", "--silent", "-w", "subgraph"], counts: true },
+  // Typecheck, unit tests, then the browser scenarios in Chromium (builds the app if its build is stale).
+  { name: "web", command: ["npm", "test", "--silent", "-w", "web"], counts: true },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

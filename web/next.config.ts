@@ -17,6 +17,7 @@ function commonAncestor(a: string, b: string): string {
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  productionBrowserSourceMaps: process.env.WEB_SOURCE_MAPS === "1",
   turbopack: {
     root: commonAncestor(repoRoot, modules),
     // The oracle's valuation parameters module imports node:fs/promises for a file loader the browser never calls.

@@ -18,10 +18,11 @@ async function freePort(): Promise<number> {
 describe("npm start (the local stack, end to end)", function () {
   this.timeout(300_000); // under a minute on an idle 2-core machine (12 rounds of 48 GPUs on 4 nodes); room for a loaded one
 
-  it("deploys, seeds the demo story and prints a summary read back from the chain", async function () {
+  it("deploys, seeds the demo story, prints a summary read back from the chain, and indexes the history in the subgraph", async function () {
     const port = await freePort();
+    const graphqlPort = await freePort();
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--once"], { cwd: root, env: { ...process.env, RPC_PORT: String(port) } });
+      const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--once"], { cwd: root, env: { ...process.env, RPC_PORT: String(port), GRAPHQL_PORT: String(graphqlPort) } });
       let out = "";
       child.stdout.on("data", (chunk) => (out += chunk));
       child.stderr.on("data", (chunk) => (out += chunk));
@@ -47,5 +48,14 @@ describe("npm start (the local stack, end to end)", function () {
     assert.ok(price > 0.5 && price < 1, `savings share price ${price} fell with the absorbed loss`);
     const [supply, debt, usdc] = /GPUSD supply \$([\d,.]+) ≤ vault debt \$([\d,.]+) \+ PSM USDC ([\d,.]+)/.exec(output)!.slice(1).map((x) => Number(x.replaceAll(",", "")));
     assert.ok(Math.abs(supply! - debt! - usdc!) < 1, `supply ${supply} is backed by debt ${debt} and USDC ${usdc} with nothing uncovered`);
+    // The same story, queried back from the subgraph runner's GraphQL (issue #5): indexed to the chain's head, with
+    // both auctions and their waterfalls.
+    assert.match(output, new RegExp(`GraphQL: http://127\\.0\\.0\\.1:${graphqlPort}/subgraphs/name/gpu-credit/local`));
+    const [indexed, head] = /indexed to block (\d+), the chain's head is (\d+)/.exec(output)!.slice(1).map(Number);
+    assert.ok(indexed! > 0 && indexed === head, `indexed to block ${indexed}, head ${head}`);
+    assert.match(output, /\s[1-9]\d* oracle rounds, [1-9]\d* borrows, 2 auctions/);
+    assert.match(output, /auction #1, vault #2, cause unhealthy, taken: shortfall \$[1-9][\d,.]*, savers absorbed \$[1-9][\d,.]*/);
+    assert.match(output, /auction #2, vault #3, cause missedPayment, taken: shortfall \$0\.00, savers absorbed \$0\.00, operator surplus \$[1-9]/);
+    assert.doesNotMatch(output, /^Web: /m, "--once serves no web app");
   });
 });

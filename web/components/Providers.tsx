@@ -6,6 +6,7 @@ import type { AppConfig } from "../lib/config";
 import { ConfigProvider } from "../lib/app-config-context";
 import { makeWagmiConfig } from "../lib/wagmi";
 import { TxProvider } from "../lib/tx";
+import { ReadClientProvider } from "../lib/read-client";
 
 export function Providers({ config, children }: { config: AppConfig; children: ReactNode }) {
   const [wagmiConfig] = useState(() => makeWagmiConfig(config));
@@ -16,7 +17,9 @@ export function Providers({ config, children }: { config: AppConfig; children: R
     <ConfigProvider value={config}>
       <WagmiProvider config={wagmiConfig}>
         <QueryClientProvider client={queryClient}>
-          <TxProvider>{children}</TxProvider>
+          <ReadClientProvider config={config}>
+            <TxProvider>{children}</TxProvider>
+          </ReadClientProvider>
         </QueryClientProvider>
       </WagmiProvider>
     </ConfigProvider>

@@ -119,6 +119,8 @@ export const SENTENCES: { [N in ErrorName]: Sentence<N> } = {
     `Vault #${vaultId} missed the payment due ${when(dueAt)}: its principal ${usd(principal)} is above the ${usd(allowed)} the schedule allows. Repay at least ${usd(principal - allowed)} first.`,
   LoanMatured: ([vaultId, maturity]) => `Vault #${vaultId}'s loan term ended on ${when(maturity)}: no more borrowing on it.`,
   NotLiquidatable: ([vaultId]) => `Vault #${vaultId} is healthy and on schedule, so it cannot be liquidated.`,
+  VaultInAuction: ([vaultId]) => `Vault #${vaultId}'s fleet is being auctioned: it stays locked until a buyer takes it.`,
+  NotInAuction: ([vaultId]) => `Vault #${vaultId} has no fleet waiting for an auction's buyer.`,
   // ---- FleetOracle
   RoundNotIncreasing: ([roundId, latest]) => `Oracle round ${roundId} is not newer than round ${latest}.`,
   TooFewSignatures: ([count, quorum]) => `The round carries ${count} signatures; it needs ${quorum}.`,

@@ -1,18 +1,21 @@
 "use client";
 /**
  * History and aggregates come from the subgraph (graph-node's query conventions; locally the runner in subgraph/).
- * Every query names its `first`, at most MAX_ROWS: charts paginate or use the hourly/daily aggregations.
+ * Every query names its `first`, at most MAX_ROWS (subgraph-rows.ts), and querySubgraph refuses one above it.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useAppConfig } from "./app-config-context";
+import { MAX_ROWS, largestFirst } from "./subgraph-rows";
 
-export const MAX_ROWS = 1000;
+export { MAX_ROWS };
 
 export class SubgraphError extends Error {
   override name = "SubgraphError";
 }
 
 export async function querySubgraph<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const rows = largestFirst(query, variables);
+  if (rows > MAX_ROWS) throw new SubgraphError(`a query asks for ${rows} rows; the app pages or aggregates above ${MAX_ROWS}`);
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new SubgraphError(body.errors.map((e) => e.message).join("; "));

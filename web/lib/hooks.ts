@@ -1,11 +1,11 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { usePublicClient } from "wagmi";
 import type { Address } from "viem";
-import { useAppConfig } from "./app-config-context";
+import { useReadClient } from "./read-client";
 import { explainError, type ErrorContext } from "./errors";
 import type { ContractCall } from "./tx";
+import { simulateContract } from "viem/actions";
 
 export function useDebounced<T>(value: T, ms = 250): T {
   const [debounced, setDebounced] = useState(value);
@@ -21,8 +21,7 @@ export function useDebounced<T>(value: T, ms = 250): T {
  * `call` null skips it.
  */
 export function useSimulation(call: ContractCall | null, account: Address | null, ctx: ErrorContext = {}) {
-  const config = useAppConfig();
-  const client = usePublicClient({ chainId: config.chainId });
+  const client = useReadClient();
   const key = call ? `${call.address}:${call.functionName}:${call.args.map(String).join(",")}` : null;
   const settledKey = useDebounced(key);
   const latest = useRef(call);
@@ -31,13 +30,13 @@ export function useSimulation(call: ContractCall | null, account: Address | null
     queryKey: ["chain", "simulate", account, settledKey],
     queryFn: async () => {
       try {
-        await client!.simulateContract({ ...latest.current!, account: account! } as Parameters<NonNullable<typeof client>["simulateContract"]>[0]);
+        await simulateContract(client, { ...latest.current!, account: account! } as Parameters<typeof simulateContract>[1]);
         return { ok: true as const, error: null };
       } catch (error) {
         return { ok: false as const, error: explainError(error, ctx) };
       }
     },
-    enabled: key !== null && settledKey === key && account !== null && client !== undefined,
+    enabled: key !== null && settledKey === key && account !== null,
     refetchInterval: false,
   });
   const settled = key !== null && settledKey === key && !q.isFetching && q.data !== undefined;

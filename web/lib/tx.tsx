@@ -6,10 +6,12 @@
  */
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { useAccount, usePublicClient, useWriteContract } from "wagmi";
+import { useAccount, useWriteContract } from "wagmi";
 import type { Abi, Address, Hex } from "viem";
 import { explainError, type ErrorContext } from "./errors";
 import { useAppConfig } from "./app-config-context";
+import { useReadClient } from "./read-client";
+import { simulateContract, waitForTransactionReceipt } from "viem/actions";
 
 export type ContractCall = { address: Address; abi: Abi; functionName: string; args: readonly unknown[] };
 export type TxStep = { label: string; kind: "approve" | "action"; call: ContractCall; errorContext?: ErrorContext };
@@ -33,7 +35,7 @@ export function TxProvider({ children }: { children: ReactNode }) {
   const [busy, setBusy] = useState(false);
   const nextId = useRef(1);
   const { address } = useAccount();
-  const publicClient = usePublicClient({ chainId: config.chainId });
+  const publicClient = useReadClient();
   const { writeContractAsync } = useWriteContract();
   const queryClient = useQueryClient();
 
@@ -43,17 +45,17 @@ export function TxProvider({ children }: { children: ReactNode }) {
 
   const run = useCallback(
     async (flow: TxFlow) => {
-      if (!address || !publicClient) return false;
+      if (!address) return false;
       setBusy(true);
       try {
         for (const step of flow.steps) {
           const id = nextId.current++;
           setToasts((all) => [...all.slice(-5), { id, title: step.label, kind: step.kind, status: "wallet" }]);
           try {
-            await publicClient.simulateContract({ ...step.call, account: address } as Parameters<typeof publicClient.simulateContract>[0]);
+            await simulateContract(publicClient, { ...step.call, account: address } as Parameters<typeof simulateContract>[1]);
             const hash = await writeContractAsync({ ...step.call, chainId: config.chainId, account: address } as Parameters<typeof writeContractAsync>[0]);
             update(id, { status: "pending", hash });
-            const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 250 });
+            const receipt = await waitForTransactionReceipt(publicClient, { hash, pollingInterval: 250 });
             if (receipt.status !== "success") {
               update(id, { status: "failed", message: "The transaction reverted on-chain." });
               return false;

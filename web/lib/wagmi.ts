@@ -2,8 +2,9 @@
  * The wagmi config for a deployment: one chain (the deployment's), an injected-wallet connector, and in test mode
  * wagmi's mock connector, which forwards signing to the node's unlocked accounts so browser tests sign for real.
  */
-import { createConfig, http, type Config } from "wagmi";
-import { injected, mock } from "wagmi/connectors";
+// injected and mock come from wagmi's main entry: `wagmi/connectors` re-exports every wallet SDK's connector, and
+// their modules stay in the bundle.
+import { createConfig, http, injected, mock, type Config } from "wagmi";
 import { defineChain, type Address } from "viem";
 import { MOCK_ACCOUNT_KEY, type AppConfig } from "./config";
 
@@ -25,7 +26,7 @@ function mockAccounts(config: AppConfig): Address[] {
 export function makeWagmiConfig(config: AppConfig): Config {
   const chain = chainOf(config);
   const connectors = [injected({ shimDisconnect: true })];
-  if (config.testMode) connectors.push(mock({ accounts: mockAccounts(config) as [Address, ...Address[]], features: { reconnect: true } }) as never);
+  if (config.testMode) connectors.push(mock({ accounts: mockAccounts(config) as [Address, ...Address[]], features: { reconnect: true, defaultConnected: true } }) as never);
   return createConfig({
     chains: [chain],
     connectors,

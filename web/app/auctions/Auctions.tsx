@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import type { Address, PublicClient } from "viem";
+import type { Address, Client } from "viem";
 import { creditEngineAbi, fleetRegistryAbi, gpusdAbi, liquidationAuctionAbi } from "../../../abi";
 import { AmountField, Card, EmptyState, ErrorNote, Loading, Preview, Stat, Stats } from "../../components/ui";
 import { useActiveAccount } from "../../components/Wallet";
@@ -13,35 +13,36 @@ import { MAX_ROWS, useSubgraph } from "../../lib/graphql";
 import { useSimulation } from "../../lib/hooks";
 import { useTx, type ContractCall } from "../../lib/tx";
 import { GPUSD, formatAmount, formatDate, formatDuration, formatPct, formatUsd, parseAmount, toInput } from "../../lib/units";
+import { getContractEvents, readContract } from "viem/actions";
 
-async function loadAuctions(client: PublicClient, c: AppConfig["contracts"], account: Address | null) {
+async function loadAuctions(client: Client, c: AppConfig["contracts"], account: Address | null) {
   const auction = { address: c.auction, abi: liquidationAuctionAbi } as const;
   const [now, last, params, badDebt, kicked, balance] = await Promise.all([
     chainNow(client),
-    client.readContract({ ...auction, functionName: "lastAuctionId" }),
-    client.readContract({ ...auction, functionName: "params" }),
-    client.readContract({ ...auction, functionName: "totalBadDebt" }),
-    client.getContractEvents({ ...auction, eventName: "Kicked", fromBlock: 0n }),
-    account ? client.readContract({ address: c.gpusd, abi: gpusdAbi, functionName: "balanceOf", args: [account] }) : Promise.resolve(0n),
+    readContract(client, { ...auction, functionName: "lastAuctionId" }),
+    readContract(client, { ...auction, functionName: "params" }),
+    readContract(client, { ...auction, functionName: "totalBadDebt" }),
+    getContractEvents(client, { ...auction, eventName: "Kicked", fromBlock: 0n }),
+    account ? readContract(client, { address: c.gpusd, abi: gpusdAbi, functionName: "balanceOf", args: [account] }) : Promise.resolve(0n),
   ]);
   const vaultOf = new Map(kicked.map((k) => [k.args.auctionId!, k.args.vaultId!]));
   const ids = Array.from({ length: Number(last) }, (_, i) => BigInt(i + 1));
   const live = (
     await Promise.all(
       ids.map(async (id) => {
-        const a = await client.readContract({ ...auction, functionName: "auction", args: [id] });
+        const a = await readContract(client, { ...auction, functionName: "auction", args: [id] });
         if (a.tab === 0n) return null;
         const [[needsReset, price, elapsed], fleet] = await Promise.all([
-          client.readContract({ ...auction, functionName: "status", args: [id] }),
-          client.readContract({ address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [a.fleetId] }),
+          readContract(client, { ...auction, functionName: "status", args: [id] }),
+          readContract(client, { address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [a.fleetId] }),
         ]);
         return { id, ...a, needsReset, price, elapsed: Number(elapsed), vaultId: vaultOf.get(id) ?? 0n, classId: fleet.classId, gpuCount: fleet.gpuCount };
       }),
     )
   ).filter((a) => a !== null);
   // Vaults that can be liquidated now but have no auction yet: anyone may start one (and earns the keeper's tip).
-  const lastVault = await client.readContract({ address: c.engine, abi: creditEngineAbi, functionName: "lastVaultId" });
-  const kickable = lastVault === 0n ? [] : await client.readContract({ address: c.engine, abi: creditEngineAbi, functionName: "liquidatableVaults", args: [1n, lastVault] });
+  const lastVault = await readContract(client, { address: c.engine, abi: creditEngineAbi, functionName: "lastVaultId" });
+  const kickable = lastVault === 0n ? [] : await readContract(client, { address: c.engine, abi: creditEngineAbi, functionName: "liquidatableVaults", args: [1n, lastVault] });
   return { now, params, badDebt, live, kickable, balance };
 }
 

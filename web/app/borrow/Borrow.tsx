@@ -36,12 +36,71 @@ export function Borrow() {
           {data.vaults.length === 0 ? (
             <EmptyState title="No open vaults.">Open one with a fleet below: the fleet NFT stays in the vault until you close it.</EmptyState>
           ) : (
-            data.vaults.map((v) => <VaultCard key={v.vaultId.toString()} v={v} data={data} account={account} />)
+            data.vaults.map((v) =>
+              v.fleetId === 0n && v.chain.debt === 0n ? (
+                <EmptyVaultCard key={v.vaultId.toString()} v={v} data={data} account={account} />
+              ) : (
+                <VaultCard key={v.vaultId.toString()} v={v} data={data} account={account} />
+              ),
+            )
           )}
           <FleetsCard data={data} />
         </>
       )}
     </>
+  );
+}
+
+/** A vault without a fleet or debt (its fleet was auctioned, or taken back): lock another fleet in it, or close it. */
+function EmptyVaultCard({ v, data, account }: { v: LoadedVault; data: BorrowData; account: Address }) {
+  const config = useAppConfig();
+  const { run, busy } = useTx();
+  const [choice, setChoice] = useState("");
+  const id = v.vaultId.toString();
+  const fleet = data.fleets.find((f) => f.fleetId.toString() === choice) ?? data.fleets[0];
+  return (
+    <Card title={`Vault #${id} · empty`} testId={`vault-${id}`}>
+      <p className="muted">This vault holds no fleet and owes nothing: its fleet was auctioned or returned. Lock another fleet in it, or close it.</p>
+      <div className="row">
+        {fleet ? (
+          <>
+            <label>
+              Fleet to lock in vault #{id}{" "}
+              <select value={fleet.fleetId.toString()} onChange={(e) => setChoice(e.target.value)} disabled={busy}>
+                {data.fleets.map((f) => (
+                  <option key={f.fleetId.toString()} value={f.fleetId.toString()}>
+                    #{f.fleetId.toString()} · {f.gpuCount} × {className(f.classId)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              className="btn"
+              disabled={busy}
+              onClick={() => {
+                const steps = [];
+                if (fleet.approved.toLowerCase() !== config.contracts.engine.toLowerCase())
+                  steps.push({ label: `Approve fleet #${fleet.fleetId} for the credit engine`, kind: "approve" as const, call: { address: config.contracts.registry, abi: fleetRegistryAbi, functionName: "approve", args: [config.contracts.engine, fleet.fleetId] } });
+                steps.push({ label: `Lock fleet #${fleet.fleetId} in vault #${id}`, kind: "action" as const, call: { address: config.contracts.engine, abi: creditEngineAbi, functionName: "addCollateral", args: [v.vaultId, fleet.fleetId] } });
+                void run({ steps });
+              }}
+            >
+              Lock fleet
+            </button>
+          </>
+        ) : null}
+        <button
+          type="button"
+          className="btn btn-ghost"
+          disabled={busy}
+          data-testid={`close-${id}`}
+          onClick={() => run({ steps: [{ label: `Close vault #${id}`, kind: "action", call: { address: config.contracts.engine, abi: creditEngineAbi, functionName: "close", args: [v.vaultId, account] } }] })}
+        >
+          Close vault
+        </button>
+      </div>
+    </Card>
   );
 }
 

@@ -1,58 +1,59 @@
 "use client";
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { maxUint256, type Address, type PublicClient } from "viem";
-import { usePublicClient } from "wagmi";
+import { maxUint256, type Address, type Client } from "viem";
 import { gpusdAbi, pegStabilityModuleAbi, savingsVaultAbi, testUSDCAbi } from "../../../abi";
 import { AmountField, Card, EmptyState, ErrorNote, Loading, Preview, Stat, Stats, Tabs } from "../../components/ui";
 import { LineChart } from "../../components/LineChart";
 import { useActiveAccount } from "../../components/Wallet";
 import { useAppConfig } from "../../lib/app-config-context";
+import { useReadClient } from "../../lib/read-client";
 import { chainNow, useChainData } from "../../lib/chain";
 import type { AppConfig } from "../../lib/config";
 import { MAX_ROWS, bucketSeconds, useSubgraph } from "../../lib/graphql";
 import { previewRedeem, previewSell } from "../../lib/math/psm";
 import { useTx, type TxStep } from "../../lib/tx";
 import { GPUSD, SGPUSD, USDC, aprToApy, formatAmount, formatDuration, formatPct, formatUsd, formatUsdc, parseAmount, toInput } from "../../lib/units";
+import { getContractEvents, readContract } from "viem/actions";
 
 const SHARE = 10n ** 24n; // one sGPUSD (24 decimals: 18 + the vault's 6-decimal virtual-share offset)
 
-async function loadEarn(client: PublicClient, c: AppConfig["contracts"], account: Address | null) {
+async function loadEarn(client: Client, c: AppConfig["contracts"], account: Address | null) {
   const psm = { address: c.psm, abi: pegStabilityModuleAbi } as const;
   const savings = { address: c.savings, abi: savingsVaultAbi } as const;
   const [now, tin, tout, free, depth, inflow, apr, totalAssets, totalSupply, sharePrice, impaired] = await Promise.all([
     chainNow(client),
-    client.readContract({ ...psm, functionName: "tin" }),
-    client.readContract({ ...psm, functionName: "tout" }),
-    client.readContract({ ...psm, functionName: "freeLiquidity" }),
-    client.readContract({ ...psm, functionName: "queueDepth" }),
-    client.readContract({ ...psm, functionName: "inflowRate" }),
-    client.readContract({ ...savings, functionName: "currentApr" }),
-    client.readContract({ ...savings, functionName: "totalAssets" }),
-    client.readContract({ ...savings, functionName: "totalSupply" }),
-    client.readContract({ ...savings, functionName: "convertToAssets", args: [SHARE] }),
-    client.readContract({ ...savings, functionName: "totalImpaired" }),
+    readContract(client, { ...psm, functionName: "tin" }),
+    readContract(client, { ...psm, functionName: "tout" }),
+    readContract(client, { ...psm, functionName: "freeLiquidity" }),
+    readContract(client, { ...psm, functionName: "queueDepth" }),
+    readContract(client, { ...psm, functionName: "inflowRate" }),
+    readContract(client, { ...savings, functionName: "currentApr" }),
+    readContract(client, { ...savings, functionName: "totalAssets" }),
+    readContract(client, { ...savings, functionName: "totalSupply" }),
+    readContract(client, { ...savings, functionName: "convertToAssets", args: [SHARE] }),
+    readContract(client, { ...savings, functionName: "totalImpaired" }),
   ]);
   let me = null;
   let requests: Request[] = [];
   if (account) {
     const [usdc, gpusd, shares, maxWithdraw, allowUsdcPsm, allowGpusdPsm, allowGpusdSavings, queued] = await Promise.all([
-      client.readContract({ address: c.usdc, abi: testUSDCAbi, functionName: "balanceOf", args: [account] }),
-      client.readContract({ address: c.gpusd, abi: gpusdAbi, functionName: "balanceOf", args: [account] }),
-      client.readContract({ ...savings, functionName: "balanceOf", args: [account] }),
-      client.readContract({ ...savings, functionName: "maxWithdraw", args: [account] }),
-      client.readContract({ address: c.usdc, abi: testUSDCAbi, functionName: "allowance", args: [account, c.psm] }),
-      client.readContract({ address: c.gpusd, abi: gpusdAbi, functionName: "allowance", args: [account, c.psm] }),
-      client.readContract({ address: c.gpusd, abi: gpusdAbi, functionName: "allowance", args: [account, c.savings] }),
-      client.getContractEvents({ ...psm, eventName: "RedemptionQueued", args: { owner: account }, fromBlock: 0n }),
+      readContract(client, { address: c.usdc, abi: testUSDCAbi, functionName: "balanceOf", args: [account] }),
+      readContract(client, { address: c.gpusd, abi: gpusdAbi, functionName: "balanceOf", args: [account] }),
+      readContract(client, { ...savings, functionName: "balanceOf", args: [account] }),
+      readContract(client, { ...savings, functionName: "maxWithdraw", args: [account] }),
+      readContract(client, { address: c.usdc, abi: testUSDCAbi, functionName: "allowance", args: [account, c.psm] }),
+      readContract(client, { address: c.gpusd, abi: gpusdAbi, functionName: "allowance", args: [account, c.psm] }),
+      readContract(client, { address: c.gpusd, abi: gpusdAbi, functionName: "allowance", args: [account, c.savings] }),
+      getContractEvents(client, { ...psm, eventName: "RedemptionQueued", args: { owner: account }, fromBlock: 0n }),
     ]);
     me = { usdc, gpusd, shares, maxWithdraw, allowUsdcPsm, allowGpusdPsm, allowGpusdSavings };
     requests = await Promise.all(
       queued.map(async (log) => {
         const id = log.args.requestId!;
         const [r, s] = await Promise.all([
-          client.readContract({ ...psm, functionName: "request", args: [id] }),
-          client.readContract({ ...psm, functionName: "queueStatus", args: [id] }),
+          readContract(client, { ...psm, functionName: "request", args: [id] }),
+          readContract(client, { ...psm, functionName: "queueStatus", args: [id] }),
         ]);
         return { id, amount: r.amount, cancelled: r.cancelled, claimed: r.claimed, ...s };
       }),
@@ -246,12 +247,12 @@ function SwapCard({ data, account }: { data: EarnData; account: Address }) {
 
 function useSavingsPreview(kind: "deposit" | "withdraw" | "redeem", amount: bigint | null) {
   const config = useAppConfig();
-  const client = usePublicClient({ chainId: config.chainId });
+  const client = useReadClient();
   const fn = kind === "deposit" ? "previewDeposit" : kind === "withdraw" ? "previewWithdraw" : "previewRedeem";
   return useQuery({
     queryKey: ["chain", "savings-preview", kind, amount?.toString()],
-    queryFn: () => client!.readContract({ address: config.contracts.savings, abi: savingsVaultAbi, functionName: fn, args: [amount!] }),
-    enabled: amount !== null && client !== undefined,
+    queryFn: () => readContract(client, { address: config.contracts.savings, abi: savingsVaultAbi, functionName: fn, args: [amount!] }),
+    enabled: amount !== null,
   });
 }
 

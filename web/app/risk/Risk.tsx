@@ -143,7 +143,7 @@ function StressTest({ data }: { data: RiskData }) {
         <Slider label="Utilization shock" value={utilization} onChange={setUtilization} testId="stress-utilization" />
       </div>
       <Stats>
-        <Stat label="Liquidatable vaults" value={<span data-testid="stress-count">{r.liquidatable}</span>} hint={`${base.liquidatable} without the shock`} />
+        <Stat label="Liquidatable vaults" value={<span data-testid="stress-count" data-shock={`${rental},${utilization}`}>{r.liquidatable}</span>} hint={`${base.liquidatable} without the shock`} />
         <Stat label="Their debt" value={formatUsd(r.debtLiquidatable)} testId="stress-debt" />
         <Stat label="Shortfall at shocked value" value={formatUsd(r.shortfall)} testId="stress-shortfall" />
         <Stat label="Reserve covers" value={coverage} hint={`uncommitted buffer ${formatUsd(data.reserve.uncommitted)}`} testId="stress-coverage" />

@@ -1,40 +1,41 @@
 /** Everything the Risk page reads live from the chain: every vault (through the VaultLens), their fleets, and the buffers. */
-import type { PublicClient } from "viem";
+import type { Client } from "viem";
 import { creditEngineAbi, fleetOracleAbi, fleetRegistryAbi, liquidationAuctionAbi, pegStabilityModuleAbi, reserveAbi, savingsVaultAbi, testUSDCAbi, vaultLensAbi } from "../../../abi";
 import { chainNow } from "../../lib/chain";
 import { CLASS_IDS } from "../../lib/classes";
 import type { AppConfig } from "../../lib/config";
 import { debtAt } from "../../lib/math/vault";
 import type { StressVault } from "../../lib/math/stress";
+import { readContract } from "viem/actions";
 
 const PAGE = 500n;
 
-export async function loadRisk(client: PublicClient, c: AppConfig["contracts"]) {
+export async function loadRisk(client: Client, c: AppConfig["contracts"]) {
   const engine = { address: c.engine, abi: creditEngineAbi } as const;
   const oracle = { address: c.oracle, abi: fleetOracleAbi } as const;
   const [now, lastVault, buffer, committed, uncommitted, impaired, badDebt, psmUsdc, psmFree, queueDepth, inflow, latestRound, quorum, signerCount, stopped] = await Promise.all([
     chainNow(client),
-    client.readContract({ ...engine, functionName: "lastVaultId" }),
-    client.readContract({ address: c.reserve, abi: reserveAbi, functionName: "buffer" }),
-    client.readContract({ address: c.reserve, abi: reserveAbi, functionName: "totalCommitted" }),
-    client.readContract({ address: c.reserve, abi: reserveAbi, functionName: "uncommittedBuffer" }),
-    client.readContract({ address: c.savings, abi: savingsVaultAbi, functionName: "totalImpaired" }),
-    client.readContract({ address: c.auction, abi: liquidationAuctionAbi, functionName: "totalBadDebt" }),
-    client.readContract({ address: c.usdc, abi: testUSDCAbi, functionName: "balanceOf", args: [c.psm] }),
-    client.readContract({ address: c.psm, abi: pegStabilityModuleAbi, functionName: "freeLiquidity" }),
-    client.readContract({ address: c.psm, abi: pegStabilityModuleAbi, functionName: "queueDepth" }),
-    client.readContract({ address: c.psm, abi: pegStabilityModuleAbi, functionName: "inflowRate" }),
-    client.readContract({ ...oracle, functionName: "latestRoundId" }),
-    client.readContract({ ...oracle, functionName: "quorum" }),
-    client.readContract({ ...oracle, functionName: "signerCount" }),
-    client.readContract({ ...oracle, functionName: "stopped" }),
+    readContract(client, { ...engine, functionName: "lastVaultId" }),
+    readContract(client, { address: c.reserve, abi: reserveAbi, functionName: "buffer" }),
+    readContract(client, { address: c.reserve, abi: reserveAbi, functionName: "totalCommitted" }),
+    readContract(client, { address: c.reserve, abi: reserveAbi, functionName: "uncommittedBuffer" }),
+    readContract(client, { address: c.savings, abi: savingsVaultAbi, functionName: "totalImpaired" }),
+    readContract(client, { address: c.auction, abi: liquidationAuctionAbi, functionName: "totalBadDebt" }),
+    readContract(client, { address: c.usdc, abi: testUSDCAbi, functionName: "balanceOf", args: [c.psm] }),
+    readContract(client, { address: c.psm, abi: pegStabilityModuleAbi, functionName: "freeLiquidity" }),
+    readContract(client, { address: c.psm, abi: pegStabilityModuleAbi, functionName: "queueDepth" }),
+    readContract(client, { address: c.psm, abi: pegStabilityModuleAbi, functionName: "inflowRate" }),
+    readContract(client, { ...oracle, functionName: "latestRoundId" }),
+    readContract(client, { ...oracle, functionName: "quorum" }),
+    readContract(client, { ...oracle, functionName: "signerCount" }),
+    readContract(client, { ...oracle, functionName: "stopped" }),
   ]);
   const pages = [];
-  for (let from = 1n; from <= lastVault; from += PAGE) pages.push(client.readContract({ address: c.lens, abi: vaultLensAbi, functionName: "vaults", args: [from, PAGE] }));
+  for (let from = 1n; from <= lastVault; from += PAGE) pages.push(readContract(client, { address: c.lens, abi: vaultLensAbi, functionName: "vaults", args: [from, PAGE] }));
   const views = (await Promise.all(pages)).flat();
   const classes = await Promise.all(
     CLASS_IDS.map(async (classId) => {
-      const [params, state] = await Promise.all([client.readContract({ ...engine, functionName: "classParams", args: [classId] }), client.readContract({ ...engine, functionName: "classState", args: [classId] })]);
+      const [params, state] = await Promise.all([readContract(client, { ...engine, functionName: "classParams", args: [classId] }), readContract(client, { ...engine, functionName: "classState", args: [classId] })]);
       return { classId, params, debt: debtAt(state.normDebt, state.rate) };
     }),
   );
@@ -43,8 +44,8 @@ export async function loadRisk(client: PublicClient, c: AppConfig["contracts"]) 
     views.map(async (v) => {
       if (v.fleetId === 0n) return { vaultId: v.vaultId, debt: v.debt, liquidationLtv: ltv.get(v.classId) ?? 0n, missedPayment: v.missedPayment, fleet: null, classId: v.classId, collateral: 0n, health: v.health };
       const [state, fleet] = await Promise.all([
-        client.readContract({ ...oracle, functionName: "fleetState", args: [v.fleetId] }),
-        client.readContract({ address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [v.fleetId] }),
+        readContract(client, { ...oracle, functionName: "fleetState", args: [v.fleetId] }),
+        readContract(client, { address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [v.fleetId] }),
       ]);
       return {
         vaultId: v.vaultId,

@@ -7,7 +7,7 @@ import { ConfigError, parseConfig, type AppConfig } from "../config";
 
 export type ConfigResult = { config: AppConfig; error: null } | { config: null; error: string };
 
-export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+export function readServerConfig(env: Record<string, string | undefined> = process.env): ConfigResult {
   try {
     let raw: string | undefined = env.WEB_CONFIG_JSON;
     if (!raw && env.WEB_CONFIG) raw = readFileSync(env.WEB_CONFIG, "utf8");

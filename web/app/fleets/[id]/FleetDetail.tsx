@@ -1,5 +1,5 @@
 "use client";
-import type { PublicClient } from "viem";
+import type { Client } from "viem";
 import classesJson from "../../../../oracle/config/classes.json";
 import { flagNames } from "../../../../oracle/src/health";
 import { creditEngineAbi, fleetOracleAbi, fleetRegistryAbi } from "../../../../abi";
@@ -10,18 +10,19 @@ import { className } from "../../../lib/classes";
 import type { AppConfig } from "../../../lib/config";
 import { MAX_ROWS, useSubgraph } from "../../../lib/graphql";
 import { formatDate, formatPct, formatUsd, shortAddress } from "../../../lib/units";
+import { readContract } from "viem/actions";
 
 const REFERENCE_TFLOPS = new Map(classesJson.classes.map((c) => [c.classId, c.referenceTflops]));
 
-async function loadFleet(client: PublicClient, c: AppConfig["contracts"], fleetId: bigint) {
+async function loadFleet(client: Client, c: AppConfig["contracts"], fleetId: bigint) {
   const [now, fleet, holder, state, fresh] = await Promise.all([
     chainNow(client),
-    client.readContract({ address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [fleetId] }),
-    client.readContract({ address: c.registry, abi: fleetRegistryAbi, functionName: "ownerOf", args: [fleetId] }),
-    client.readContract({ address: c.oracle, abi: fleetOracleAbi, functionName: "fleetState", args: [fleetId] }),
-    client.readContract({ address: c.oracle, abi: fleetOracleAbi, functionName: "isFresh", args: [fleetId] }),
+    readContract(client, { address: c.registry, abi: fleetRegistryAbi, functionName: "fleet", args: [fleetId] }),
+    readContract(client, { address: c.registry, abi: fleetRegistryAbi, functionName: "ownerOf", args: [fleetId] }),
+    readContract(client, { address: c.oracle, abi: fleetOracleAbi, functionName: "fleetState", args: [fleetId] }),
+    readContract(client, { address: c.oracle, abi: fleetOracleAbi, functionName: "isFresh", args: [fleetId] }),
   ]);
-  const params = await client.readContract({ address: c.engine, abi: creditEngineAbi, functionName: "classParams", args: [fleet.classId] });
+  const params = await readContract(client, { address: c.engine, abi: creditEngineAbi, functionName: "classParams", args: [fleet.classId] });
   const where = holder.toLowerCase() === c.engine.toLowerCase() ? "locked in a vault" : holder.toLowerCase() === c.auction.toLowerCase() ? "in a liquidation auction" : `held by ${shortAddress(holder)}`;
   return { now, fleet, holder, where, state, fresh, params };
 }

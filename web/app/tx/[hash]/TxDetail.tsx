@@ -1,18 +1,25 @@
 "use client";
-import { decodeEventLog, type Abi, type Hex, type PublicClient } from "viem";
-import * as abis from "../../../../abi";
+import { decodeEventLog, type Abi, type Hex, type Client } from "viem";
 import { Card, ErrorNote, Loading, Stat, Stats } from "../../../components/ui";
 import { useChainData } from "../../../lib/chain";
 import { formatDate, shortAddress } from "../../../lib/units";
+import { getBlock, getTransaction, getTransactionReceipt } from "viem/actions";
 
-/** Every event of every protocol contract, to name a receipt's logs. */
-const EVENTS = (Object.values(abis) as unknown[])
-  .filter((x): x is Abi => Array.isArray(x) && typeof x[0] === "object")
-  .flatMap((abi) => abi.filter((item) => item.type === "event")) as Abi;
+/**
+ * Every event of every protocol contract, to name a receipt's logs. Loaded on demand: a static namespace import would
+ * keep every ABI in the bundle that all routes share.
+ */
+async function allEvents(): Promise<Abi> {
+  const abis = (await import("../../../../abi")) as Record<string, unknown>;
+  return Object.values(abis)
+    .filter((x): x is Abi => Array.isArray(x) && typeof x[0] === "object")
+    .flatMap((abi) => abi.filter((item) => item.type === "event")) as Abi;
+}
 
-async function loadTx(client: PublicClient, hash: Hex) {
-  const [receipt, tx] = await Promise.all([client.getTransactionReceipt({ hash }), client.getTransaction({ hash })]);
-  const block = await client.getBlock({ blockNumber: receipt.blockNumber });
+async function loadTx(client: Client, hash: Hex) {
+  const EVENTS = await allEvents();
+  const [receipt, tx] = await Promise.all([getTransactionReceipt(client, { hash }), getTransaction(client, { hash })]);
+  const block = await getBlock(client, { blockNumber: receipt.blockNumber });
   const events = receipt.logs.map((log) => {
     try {
       const d = decodeEventLog({ abi: EVENTS, data: log.data, topics: log.topics });
