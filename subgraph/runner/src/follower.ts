@@ -3,7 +3,7 @@
  * rolling back to the newest recorded block that still is; then fetches logs of the watched addresses in
  * ranges, runs the blocks that carry them, and flushes each range to the store in one transaction.
  */
-import { BlockNotFoundError, createPublicClient, http, type Block, type Hex, type PublicClient, type Transaction } from "viem";
+import { BlockNotFoundError, createPublicClient, http, ResponseBodyTooLargeError, type Block, type Hex, type PublicClient, type Transaction } from "viem";
 import type { BlockInfo, TransactionInfo } from "./ethereum.js";
 import type { EntityState } from "./entity-state.js";
 import type { Indexer, RawLog } from "./indexer.js";
@@ -11,12 +11,21 @@ import type { BlockPtr, IndexingError, PgStore } from "./pg-store.js";
 
 const RANGE = 2000;
 
+type RpcLog = { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string };
+
+/** A refusal for size: viem's response-body limit, or a node's cap on results or response size. */
+function tooManyLogs(error: unknown): boolean {
+  if (error instanceof ResponseBodyTooLargeError) return true;
+  const text = `${(error as Error)?.message ?? ""} ${(error as { details?: string })?.details ?? ""}`;
+  return /more than \d+ results|response size|too large|too many|exceed/i.test(text);
+}
+
 export interface FollowerStatus {
   head: BlockPtr | null;
   error: IndexingError | null;
 }
 
-function blockInfo(b: Block): BlockInfo {
+export function blockInfo(b: Block): BlockInfo {
   return {
     hash: b.hash!,
     parentHash: b.parentHash,
@@ -36,7 +45,7 @@ function blockInfo(b: Block): BlockInfo {
   };
 }
 
-function transactionInfo(t: Transaction): TransactionInfo {
+export function transactionInfo(t: Transaction): TransactionInfo {
   return {
     hash: t.hash,
     index: BigInt(t.transactionIndex ?? 0),
@@ -131,12 +140,31 @@ export class Follower {
     return from - start;
   }
 
+  /**
+   * The logs of [from, to], or of a shorter range [from, to'] when the node (or the transport's body limit) refuses
+   * this many at once: the range halves until the answer fits, as graph-node narrows its ranges.
+   */
+  private async fetchLogs(from: number, to: number): Promise<{ to: number; logs: RpcLog[] }> {
+    for (;;) {
+      try {
+        const logs = (await this.client.request({
+          method: "eth_getLogs",
+          params: [{ address: this.indexer.addresses() as Hex[], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
+        })) as RpcLog[];
+        return { to, logs };
+      } catch (error) {
+        if (to > from && tooManyLogs(error)) {
+          to = from + Math.floor((to - from) / 2);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** Returns the next block to index. */
-  private async indexRange(from: number, to: number): Promise<number> {
-    const logs = (await this.client.request({
-      method: "eth_getLogs",
-      params: [{ address: this.indexer.addresses() as Hex[], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
-    })) as { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string }[];
+  private async indexRange(from: number, wanted: number): Promise<number> {
+    const { to, logs } = await this.fetchLogs(from, wanted);
     const byBlock = new Map<number, RawLog[]>();
     for (const l of logs) {
       const n = Number(l.blockNumber);
