@@ -22,6 +22,7 @@ import { loadManifest } from "../src/manifest.js";
 import { PgStore } from "../src/pg-store.js";
 import { parseSchema } from "../src/schema.js";
 import { serveGraphql } from "../src/server.js";
+import { FLUSH_CHANGES } from "../src/follower.js";
 import { measureThroughput } from "../src/throughput.js";
 import { buildSubgraph, SUBGRAPH_DIR } from "../test/fixture.js";
 import { readAnalystQueries } from "../test/readme-queries.js";
@@ -52,7 +53,7 @@ async function main() {
   const dbDir = mkdtempSync(join(tmpdir(), "runner-bench-"));
   try {
     const load0 = loadavg()[0]!;
-    const t = await measureThroughput({ subgraphDir: SUBGRAPH_DIR, dbDir, blocks: replay(cache), batchBlocks: 2_000 });
+    const t = await measureThroughput({ subgraphDir: SUBGRAPH_DIR, dbDir, blocks: replay(cache), batchBlocks: 2_000, flushChanges: FLUSH_CHANGES });
     const load1 = loadavg()[0]!;
     log(`indexed ${t.events} events of ${t.blocks} blocks in ${t.seconds.toFixed(1)} s: ${t.eventsPerSecond.toFixed(0)} events/s (${t.eventsPerCpuSecond.toFixed(0)} per CPU second), peak RSS ${t.peakRssMb.toFixed(0)} MB, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
 

@@ -36,6 +36,8 @@ export interface AscExports {
   memory: WebAssembly.Memory;
   __new(size: number, classId: number): number;
   id_of_type(typeId: number): number;
+  /** Start of the runtime type table, which the compiler places after the static data (string literals). */
+  __rtti_base?: WebAssembly.Global;
 }
 
 const utf16 = new TextDecoder("utf-16le");
@@ -52,16 +54,24 @@ export class AscMemory {
   /** Text → pointer of a string the host wrote into this instance (field names, event parameter names). */
   private readonly interned = new Map<string, number>();
   /**
+   * Pointer → text of strings that cannot change under that pointer: literals in the static data segment (below
+   * `__rtti_base`) and strings the host interned. AssemblyScript strings are immutable and the stub runtime never
+   * reuses an address, so these are read once per instance — an entity's field names come back on every store.set.
+   */
+  private readonly fixedStrings = new Map<number, string>();
+  private readonly staticEnd: number;
+  /**
    * Store values the host has written into this instance, both ways: a value handed to the mapping again (the same
    * field of the same entity version, loaded twice) reuses its object, and a value the mapping hands back untouched
    * (a field its handler did not change) is recognised without decoding. See values.ts.
    */
-  readonly valuePtrs = new WeakMap<object, number>();
-  readonly ptrValues = new Map<number, { value: object; kind: number; payload: bigint }>();
+  readonly valuePtrs = new Map<object, number>();
+  readonly ptrValues = new Map<number, { value: object; kind: number; lo: number; hi: number }>();
 
   constructor(private readonly exports: AscExports) {
     this.view = new DataView(exports.memory.buffer);
     this.bytes = new Uint8Array(exports.memory.buffer);
+    this.staticEnd = exports.__rtti_base ? Number(exports.__rtti_base.value) >>> 0 : 0;
   }
 
   /**
@@ -70,8 +80,10 @@ export class AscMemory {
    * re-taken after each `__new` and whenever wasm hands control to the host (`sync()` at host-call entry).
    */
   sync(): void {
-    const buffer = this.exports.memory.buffer;
-    if (this.view.buffer !== buffer) {
+    // A grown memory detaches the old buffer, and a detached buffer's views read as length 0: checking that is far
+    // cheaper than the `memory.buffer` getter.
+    if (this.bytes.byteLength === 0) {
+      const buffer = this.exports.memory.buffer;
       this.view = new DataView(buffer);
       this.bytes = new Uint8Array(buffer);
     }
@@ -127,7 +139,15 @@ export class AscMemory {
 
   readString(ptr: number): string {
     if (ptr === 0) throw new Error("mapping passed a null string where a string is required");
+    const fixed = this.fixedStrings.get(ptr);
+    if (fixed !== undefined) return fixed;
     const len = this.size(ptr);
+    if (ptr < this.staticEnd) {
+      const text = utf16.decode(this.bytes.subarray(ptr, ptr + len));
+      if (this.fixedStrings.size >= STRING_CACHE_LIMIT * 8) this.fixedStrings.clear();
+      this.fixedStrings.set(ptr, text);
+      return text;
+    }
     if (len > 96) return utf16.decode(this.bytes.subarray(ptr, ptr + len));
     // Short strings (field names, entity names, ids) come back at the same addresses again and again: string
     // literals live in the module's data segment. Comparing the bytes is cheaper than decoding them.
@@ -182,6 +202,7 @@ export class AscMemory {
       if (this.interned.size >= STRING_CACHE_LIMIT) this.interned.clear();
       ptr = this.writeString(value);
       this.interned.set(value, ptr);
+      this.fixedStrings.set(ptr, value);
     }
     return ptr;
   }
@@ -246,6 +267,11 @@ export class AscMemory {
 /** Little-endian two's complement, as graph-node's `BigInt::from_signed_bytes_le`. Empty means zero. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/** Value of a lower-case hex digit's char code. */
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
+}
+
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
   const n = bytes.length;
   if (n === 0) return 0n;
@@ -279,13 +305,12 @@ export function bigIntToSignedLe(value: bigint): Uint8Array {
   }
   // Larger values: the magnitude's hex digits (parsed natively), reversed into bytes, two's complement if negative.
   const negative = value < 0n;
-  let hex = (negative ? -value : value).toString(16);
-  if (hex.length % 2) hex = "0" + hex;
-  const be = Buffer.from(hex, "hex");
-  const len = be.length;
-  // One more byte where the top bit would read as the sign (or, negative, where the magnitude needs it).
+  const hex = (negative ? -value : value).toString(16);
+  const len = (hex.length + 1) >> 1;
+  // One more byte where the top bit would read as the sign (or, negative, where the magnitude needs it). Digits are
+  // read from the end, two per byte, without a Buffer in between.
   const out = new Uint8Array(len + 1);
-  for (let i = 0; i < len; i++) out[i] = be[len - 1 - i]!;
+  for (let i = 0, j = hex.length; i < len; i++, j -= 2) out[i] = j >= 2 ? (nibble(hex.charCodeAt(j - 2)) << 4) | nibble(hex.charCodeAt(j - 1)) : nibble(hex.charCodeAt(0));
   if (negative) {
     let carry = 1;
     for (let i = 0; i <= len; i++) {

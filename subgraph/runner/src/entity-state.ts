@@ -79,6 +79,11 @@ export class EntityState {
     return this.changes.length > 0;
   }
 
+  /** Committed versions waiting for the next flush. */
+  unflushedCount(): number {
+    return this.changes.length;
+  }
+
   private def(entity: string): EntityDef {
     const def = this.schema.entities.get(entity);
     if (!def) throw new Error(`entity type ${entity} is not in schema.graphql`);

@@ -10,6 +10,11 @@ import type { Indexer, RawLog } from "./indexer.js";
 import type { BlockPtr, IndexingError, PgStore } from "./pg-store.js";
 
 const RANGE = 2000;
+/**
+ * A range is flushed early once this many entity versions wait in memory: during catch-up a range of busy blocks
+ * holds hundreds of thousands of them, and every major GC would walk them all (and RSS would grow with the range).
+ */
+export const FLUSH_CHANGES = 20_000;
 
 type RpcLog = { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string };
 
@@ -187,16 +192,21 @@ export class Follower {
         next = number + 1;
         break;
       }
+      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.flush(null);
     }
     if (!error && next === to + 1) {
       // Record the range end, so the next poll's reorg check has a recent hash even without events.
       const end = await this.client.getBlock({ blockNumber: BigInt(to) });
       this.indexer.markBlock({ number: to, hash: end.hash, parentHash: end.parentHash, timestamp: end.timestamp });
     }
+    await this.flush(error);
+    if (error) this.error = error;
+    return next;
+  }
+
+  private async flush(error: IndexingError | null): Promise<void> {
     const { blocks, dataSources } = this.indexer.takeCommitted();
     await this.store.flush(this.state.takeChanges(), blocks, error, dataSources);
     if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
-    if (error) this.error = error;
-    return next;
   }
 }

@@ -30,7 +30,7 @@ export interface ThroughputResult {
   flushSeconds: number;
 }
 
-export async function measureThroughput(options: { subgraphDir: string; dbDir: string | null; blocks: Iterable<ReplayBlock> | AsyncIterable<ReplayBlock>; batchBlocks?: number }): Promise<ThroughputResult> {
+export async function measureThroughput(options: { subgraphDir: string; dbDir: string | null; blocks: Iterable<ReplayBlock> | AsyncIterable<ReplayBlock>; batchBlocks?: number; flushChanges?: number }): Promise<ThroughputResult> {
   const manifest = loadManifest(join(options.subgraphDir, "build"));
   const schema = parseSchema(readFileSync(manifest.schemaPath, "utf8"));
   const store = await PgStore.open(options.dbDir, schema);
@@ -56,7 +56,7 @@ export async function measureThroughput(options: { subgraphDir: string; dbDir: s
     const result = indexer.processBlock(b.block, b.logs, b.transactions);
     mapping += performance.now() - m0;
     if (result.error) throw new Error(`replay stopped at block ${result.error.block}: ${result.error.handler}: ${result.error.message}`);
-    if (++blocks % batch === 0) await flush();
+    if (++blocks % batch === 0 || state.unflushedCount() >= (options.flushChanges ?? Infinity)) await flush();
     else if (blocks % 16 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   await flush();

@@ -76,31 +76,35 @@ export function writeDecimal(mem: AscMemory, d: Decimal): number {
   return mem.writeObject([digits, exp], "BigDecimal");
 }
 
-/** Bound on the values an instance remembers (it is recycled well before, at 32 MB of memory). */
-const VALUE_CACHE_LIMIT = 500_000;
+/**
+ * Bound on the values an instance remembers. What pays is the working set (the fields of the few entities a block
+ * touches again and again); a larger map only costs rehashing and GC marking.
+ */
+const VALUE_CACHE_LIMIT = 50_000;
 
 export function readValue(mem: AscMemory, ptr: number): StoreValue {
   // A value the host wrote and the mapping passed back as it was: same object, same kind and payload pointer.
   const known = mem.ptrValues.get(ptr);
-  if (known && mem.u32(ptr) === known.kind && mem.i64(ptr + 8) === known.payload) return known.value as StoreValue;
+  // (Two 32-bit reads, not one i64: a BigInt per check would be garbage on the hottest path.)
+  if (known && mem.u32(ptr) === known.kind && mem.u32(ptr + 8) === known.lo && mem.u32(ptr + 12) === known.hi) return known.value as StoreValue;
   const kind = KINDS[mem.u32(ptr)];
   const payload = ptr + 8;
   switch (kind) {
     case "String": {
       const value: StoreValue = { kind, value: mem.readString(mem.u32(payload)) };
-      remember(mem, value, ptr, mem.u32(ptr), mem.i64(payload));
+      remember(mem, value, ptr);
       return value;
     }
     case "Int": {
       const value: StoreValue = { kind, value: mem.i32(payload) };
-      remember(mem, value, ptr, mem.u32(ptr), mem.i64(payload));
+      remember(mem, value, ptr);
       return value;
     }
     case "BigDecimal":
       return { kind, value: readDecimal(mem, mem.u32(payload)) };
     case "Bool": {
       const value: StoreValue = { kind, value: mem.u8(payload) !== 0 };
-      remember(mem, value, ptr, mem.u32(ptr), mem.i64(payload));
+      remember(mem, value, ptr);
       return value;
     }
     case "Array":
@@ -113,7 +117,7 @@ export function readValue(mem: AscMemory, ptr: number): StoreValue {
       const value: StoreValue = kind === "Bytes" ? { kind, value: bytesToHex(raw) } : { kind, value: bigIntFromSignedLe(raw) };
       // graph-node hands a BigInt back in its shortest form; a value the mapping wrote in that form can be handed
       // back as the very object it wrote, the next time the entity is loaded.
-      if (kind === "Bytes" || isShortestSignedLe(raw)) remember(mem, value, ptr, mem.u32(ptr), mem.i64(payload));
+      if (kind === "Bytes" || isShortestSignedLe(raw)) remember(mem, value, ptr);
       return value;
     }
     case "Int8":
@@ -173,14 +177,17 @@ export function writeValue(mem: AscMemory, value: StoreValue): number {
   const ptr = mem.alloc(16, "StoreValue");
   mem.setU32(ptr, kindIndex);
   mem.setI64(ptr + 8, payload);
-  if (value.kind !== "Array") remember(mem, value, ptr, kindIndex, payload);
+  if (value.kind !== "Array") remember(mem, value, ptr);
   return ptr;
 }
 
-function remember(mem: AscMemory, value: StoreValue, ptr: number, kind: number, payload: bigint): void {
-  if (mem.ptrValues.size >= VALUE_CACHE_LIMIT) mem.ptrValues.clear();
+function remember(mem: AscMemory, value: StoreValue, ptr: number): void {
+  if (mem.ptrValues.size >= VALUE_CACHE_LIMIT) {
+    mem.ptrValues.clear();
+    mem.valuePtrs.clear();
+  }
   mem.valuePtrs.set(value, ptr);
-  mem.ptrValues.set(ptr, { value, kind, payload });
+  mem.ptrValues.set(ptr, { value, kind: mem.u32(ptr), lo: mem.u32(ptr + 8), hi: mem.u32(ptr + 12) });
 }
 
 /** Whether little-endian two's complement bytes are the shortest encoding of their number (as bigIntToSignedLe). */
