@@ -49,18 +49,12 @@ export function hexToBytes(hex: string): Uint8Array {
 }
 
 /**
- * Byte encodings of stored values, computed once per value: an entity's unchanged fields are handed to the mapping
- * on every load, and StoreValue objects are never mutated (a change makes a new one).
+ * Byte encoding of a stored Bytes or BigInt value. (Not memoized in a WeakMap: with hundreds of thousands of live
+ * values, V8's ephemeron marking made every major GC take seconds. A value written once per instance is reused
+ * through AscMemory.valuePtrs instead.)
  */
-const encodedValues = new WeakMap<StoreValue, Uint8Array>();
-
 function encodedBytes(value: Extract<StoreValue, { kind: "Bytes" | "BigInt" }>): Uint8Array {
-  let bytes = encodedValues.get(value);
-  if (!bytes) {
-    bytes = value.kind === "Bytes" ? hexToBytes(value.value) : bigIntToSignedLe(value.value);
-    encodedValues.set(value, bytes);
-  }
-  return bytes;
+  return value.kind === "Bytes" ? hexToBytes(value.value) : bigIntToSignedLe(value.value);
 }
 
 export function readDecimal(mem: AscMemory, ptr: number): Decimal {
