@@ -1,7 +1,7 @@
 /**
  * `npm run bench:subgraph` → bench/subgraph.json: the local runner on the protocol subgraph at 10,000 vaults.
  *
- * - eventsPerSecond: the protocol chain of protocol-chain.ts (about 90,000 events: 10,000 fleets onboarded and locked
+ * - eventsPerSecond: the protocol chain of protocol-chain.ts (80,407 events: 10,000 fleets onboarded and locked
  *   in vaults, three rounds valuing every fleet, a borrow on every vault) replayed through the compiled mappings and
  *   the PGlite store on disk, flushed per range as the follower does, without a node in the loop. Wall time; CPU time
  *   and the load average are reported too.
