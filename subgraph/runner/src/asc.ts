@@ -36,18 +36,42 @@ export interface AscExports {
   memory: WebAssembly.Memory;
   __new(size: number, classId: number): number;
   id_of_type(typeId: number): number;
+  /** Start of the runtime type table, which the compiler places after the static data (string literals). */
+  __rtti_base?: WebAssembly.Global;
 }
 
 const utf16 = new TextDecoder("utf-16le");
+
+/** Strings read from or interned into one instance's memory, keyed by pointer; bounded so ids cannot grow it. */
+const STRING_CACHE_LIMIT = 8192;
 
 export class AscMemory {
   private readonly classIds = new Map<number, number>();
   private view: DataView;
   private bytes: Uint8Array;
+  /** Pointer → the bytes and text of a short string read from it; checked against memory before reuse. */
+  private readonly readCache = new Map<number, { raw: Uint8Array; text: string }>();
+  /** Text → pointer of a string the host wrote into this instance (field names, event parameter names). */
+  private readonly interned = new Map<string, number>();
+  /**
+   * Pointer → text of strings that cannot change under that pointer: literals in the static data segment (below
+   * `__rtti_base`) and strings the host interned. AssemblyScript strings are immutable and the stub runtime never
+   * reuses an address, so these are read once per instance — an entity's field names come back on every store.set.
+   */
+  private readonly fixedStrings = new Map<number, string>();
+  private readonly staticEnd: number;
+  /**
+   * Store values the host has written into this instance, both ways: a value handed to the mapping again (the same
+   * field of the same entity version, loaded twice) reuses its object, and a value the mapping hands back untouched
+   * (a field its handler did not change) is recognised without decoding. See values.ts.
+   */
+  readonly valuePtrs = new Map<object, number>();
+  readonly ptrValues = new Map<number, { value: object; kind: number; lo: number; hi: number }>();
 
   constructor(private readonly exports: AscExports) {
     this.view = new DataView(exports.memory.buffer);
     this.bytes = new Uint8Array(exports.memory.buffer);
+    this.staticEnd = exports.__rtti_base ? Number(exports.__rtti_base.value) >>> 0 : 0;
   }
 
   /**
@@ -56,8 +80,10 @@ export class AscMemory {
    * re-taken after each `__new` and whenever wasm hands control to the host (`sync()` at host-call entry).
    */
   sync(): void {
-    const buffer = this.exports.memory.buffer;
-    if (this.view.buffer !== buffer) {
+    // A grown memory detaches the old buffer, and a detached buffer's views read as length 0: checking that is far
+    // cheaper than the `memory.buffer` getter.
+    if (this.bytes.byteLength === 0) {
+      const buffer = this.exports.memory.buffer;
       this.view = new DataView(buffer);
       this.bytes = new Uint8Array(buffer);
     }
@@ -113,8 +139,35 @@ export class AscMemory {
 
   readString(ptr: number): string {
     if (ptr === 0) throw new Error("mapping passed a null string where a string is required");
+    const fixed = this.fixedStrings.get(ptr);
+    if (fixed !== undefined) return fixed;
     const len = this.size(ptr);
-    return utf16.decode(this.bytes.subarray(ptr, ptr + len));
+    if (ptr < this.staticEnd) {
+      const text = utf16.decode(this.bytes.subarray(ptr, ptr + len));
+      if (this.fixedStrings.size >= STRING_CACHE_LIMIT * 8) this.fixedStrings.clear();
+      this.fixedStrings.set(ptr, text);
+      return text;
+    }
+    if (len > 96) return utf16.decode(this.bytes.subarray(ptr, ptr + len));
+    // Short strings (field names, entity names, ids) come back at the same addresses again and again: string
+    // literals live in the module's data segment. Comparing the bytes is cheaper than decoding them.
+    const bytes = this.bytes;
+    const hit = this.readCache.get(ptr);
+    if (hit && hit.raw.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (hit.raw[i] !== bytes[ptr + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit.text;
+    }
+    const raw = bytes.slice(ptr, ptr + len);
+    const text = utf16.decode(raw);
+    if (this.readCache.size >= STRING_CACHE_LIMIT) this.readCache.clear();
+    this.readCache.set(ptr, { raw, text });
+    return text;
   }
 
   readNullableString(ptr: number): string | null {
@@ -123,8 +176,34 @@ export class AscMemory {
 
   writeString(value: string): number {
     const ptr = this.alloc(value.length * 2, "String");
+    const bytes = this.bytes;
+    if (value.length <= 64) {
+      // Short strings: the loop beats a Buffer round trip. charCodeAt gives UTF-16 units, lone surrogates included.
+      for (let i = 0, p = ptr; i < value.length; i++, p += 2) {
+        const c = value.charCodeAt(i);
+        bytes[p] = c & 0xff;
+        bytes[p + 1] = c >>> 8;
+      }
+      return ptr;
+    }
     // utf16le keeps lone surrogates as they are, which is what AssemblyScript strings hold.
-    this.bytes.set(Buffer.from(value, "utf16le"), ptr);
+    bytes.set(Buffer.from(value, "utf16le"), ptr);
+    return ptr;
+  }
+
+  /**
+   * A string the host hands to the mapping again and again (an entity's field names, event parameter names): written
+   * once per instance and shared. AssemblyScript strings are immutable, and the stub runtime never frees, so the
+   * pointer stays valid for the instance's life.
+   */
+  internString(value: string): number {
+    let ptr = this.interned.get(value);
+    if (ptr === undefined) {
+      if (this.interned.size >= STRING_CACHE_LIMIT) this.interned.clear();
+      ptr = this.writeString(value);
+      this.interned.set(value, ptr);
+      this.fixedStrings.set(ptr, value);
+    }
     return ptr;
   }
 
@@ -186,12 +265,28 @@ export class AscMemory {
 }
 
 /** Little-endian two's complement, as graph-node's `BigInt::from_signed_bytes_le`. Empty means zero. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Value of a lower-case hex digit's char code. */
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
+}
+
 export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
-  if (bytes[bytes.length - 1]! & 0x80) value -= 1n << BigInt(bytes.length * 8);
-  return value;
+  const n = bytes.length;
+  if (n === 0) return 0n;
+  const negative = (bytes[n - 1]! & 0x80) !== 0;
+  if (n <= 6) {
+    // Up to 48 bits: exact in a double.
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
+    return negative ? BigInt(v) - (1n << BigInt(n * 8)) : BigInt(v);
+  }
+  // One hex string and one parse instead of a bigint shift per byte.
+  let hex = "0x";
+  for (let i = n - 1; i >= 0; i--) hex += HEX[bytes[i]!];
+  const value = BigInt(hex);
+  return negative ? value - (1n << BigInt(n * 8)) : value;
 }
 
 /** Shortest two's complement encoding that keeps the sign bit right; zero is one 0x00 byte as in num-bigint. */
@@ -208,14 +303,25 @@ export function bigIntToSignedLe(value: bigint): Uint8Array {
       if ((n === 0 && !signBit) || (n === -1 && signBit)) return Uint8Array.from(small);
     }
   }
-  const out: number[] = [];
-  let v = value;
-  for (;;) {
-    const byte = Number(v & 0xffn);
-    v >>= 8n;
-    out.push(byte);
-    const signBit = (byte & 0x80) !== 0;
-    if ((v === 0n && !signBit) || (v === -1n && signBit)) break;
+  // Larger values: the magnitude's hex digits (parsed natively), reversed into bytes, two's complement if negative.
+  const negative = value < 0n;
+  const hex = (negative ? -value : value).toString(16);
+  const len = (hex.length + 1) >> 1;
+  // One more byte where the top bit would read as the sign (or, negative, where the magnitude needs it). Digits are
+  // read from the end, two per byte, without a Buffer in between.
+  const out = new Uint8Array(len + 1);
+  for (let i = 0, j = hex.length; i < len; i++, j -= 2) out[i] = j >= 2 ? (nibble(hex.charCodeAt(j - 2)) << 4) | nibble(hex.charCodeAt(j - 1)) : nibble(hex.charCodeAt(0));
+  if (negative) {
+    let carry = 1;
+    for (let i = 0; i <= len; i++) {
+      const b = (~out[i]! & 0xff) + carry;
+      out[i] = b & 0xff;
+      carry = b >> 8;
+    }
+    // Shortest form: drop a top 0xff whose next byte already carries the sign.
+    let end = len + 1;
+    while (end > 1 && out[end - 1] === 0xff && (out[end - 2]! & 0x80) !== 0) end--;
+    return out.subarray(0, end);
   }
-  return Uint8Array.from(out);
+  return (out[len - 1]! & 0x80) !== 0 ? out : out.subarray(0, len);
 }

@@ -79,6 +79,11 @@ export class EntityState {
     return this.changes.length > 0;
   }
 
+  /** Committed versions waiting for the next flush. */
+  unflushedCount(): number {
+    return this.changes.length;
+  }
+
   private def(entity: string): EntityDef {
     const def = this.schema.entities.get(entity);
     if (!def) throw new Error(`entity type ${entity} is not in schema.graphql`);
@@ -139,24 +144,49 @@ export class EntityState {
       // store.set merges onto the stored version; a Null value unsets the field.
       merged = new Map(existing ?? []);
       for (const [k, v] of data) merged.set(k, v);
+      // The stored version was checked when it was set: only the incoming values need checking, and required
+      // fields only where the entity is new or a value was unset.
+      let unset = false;
+      for (const [key, value] of data) {
+        // A value the mapping handed back untouched is the very object stored before, checked when it was set.
+        if (existing !== null && existing.get(key) === value) continue;
+        this.check(def, entity, id, key, value);
+        if (value.kind === "Null") {
+          merged.delete(key);
+          unset = true;
+        }
+      }
+      if (!existing || unset) this.checkRequired(def, entity, id, merged);
+      let rows = this.pending.get(entity);
+      if (!rows) this.pending.set(entity, (rows = new Map()));
+      rows.set(id, merged);
+      return;
     }
     for (const [key, value] of merged) {
-      const field = def.fieldMap.get(key);
-      if (!field) throw new Error(`Entity ${entity}[${id}]: unknown field \`${key}\`; it is not in schema.graphql`);
-      if (field.derivedFrom) throw new Error(`Entity ${entity}[${id}]: field \`${key}\` is derived and can not be set`);
-      if (!kindMatches(field, value)) {
-        throw new Error(`Entity ${entity}[${id}]: the value of field \`${key}\` is a ${value.kind}, but the schema says ${field.list ? `[${field.typeName}]` : field.typeName}${field.nonNull ? "!" : ""}`);
-      }
+      this.check(def, entity, id, key, value);
       if (value.kind === "Null") merged.delete(key);
     }
+    this.checkRequired(def, entity, id, merged);
+    let rows = this.pending.get(entity);
+    if (!rows) this.pending.set(entity, (rows = new Map()));
+    rows.set(id, merged);
+  }
+
+  private check(def: EntityDef, entity: string, id: string, key: string, value: StoreValue): void {
+    const field = def.fieldMap.get(key);
+    if (!field) throw new Error(`Entity ${entity}[${id}]: unknown field \`${key}\`; it is not in schema.graphql`);
+    if (field.derivedFrom) throw new Error(`Entity ${entity}[${id}]: field \`${key}\` is derived and can not be set`);
+    if (!kindMatches(field, value)) {
+      throw new Error(`Entity ${entity}[${id}]: the value of field \`${key}\` is a ${value.kind}, but the schema says ${field.list ? `[${field.typeName}]` : field.typeName}${field.nonNull ? "!" : ""}`);
+    }
+  }
+
+  private checkRequired(def: EntityDef, entity: string, id: string, merged: EntityData): void {
     for (const field of def.fields) {
       if (field.nonNull && !field.derivedFrom && !merged.has(field.name)) {
         throw new Error(`Entity ${entity}[${id}]: missing value for non-nullable field \`${field.name}\``);
       }
     }
-    let rows = this.pending.get(entity);
-    if (!rows) this.pending.set(entity, (rows = new Map()));
-    rows.set(id, merged);
   }
 
   remove(entity: string, id: string): void {

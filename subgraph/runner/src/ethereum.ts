@@ -123,6 +123,21 @@ function writeFields(mem: AscMemory, fields: Field[], type: "EthereumBlock" | "E
   );
 }
 
+/**
+ * The `ethereum.Block` and `ethereum.Transaction` objects of one instance, by the host object they were written from:
+ * the events of one block (a factory transaction can emit hundreds) share them instead of each writing 24 fields
+ * again. Mappings read these objects and never assign to their fields.
+ */
+const written = new WeakMap<AscMemory, WeakMap<object, number>>();
+
+function writeOnce(mem: AscMemory, key: object, write: () => number): number {
+  let byKey = written.get(mem);
+  if (!byKey) written.set(mem, (byKey = new WeakMap()));
+  let ptr = byKey.get(key);
+  if (ptr === undefined) byKey.set(key, (ptr = write()));
+  return ptr;
+}
+
 function writeBlock(mem: AscMemory, b: BlockInfo): number {
   const fields = encodings(b, (hex, big) => [
     hex(b.hash),
@@ -160,15 +175,15 @@ function writeTransaction(mem: AscMemory, t: TransactionInfo): number {
 }
 
 export function writeEvent(mem: AscMemory, e: EventInfo): number {
-  const params = e.params.map((p) => mem.writeObject([mem.writeString(p.name), writeEthValue(mem, p.abi, p.value)], "EventParam"));
+  const params = e.params.map((p) => mem.writeObject([mem.internString(p.name), writeEthValue(mem, p.abi, p.value)], "EventParam"));
   return mem.writeObject(
     [
       mem.writeBytes(hexToBytes(e.address)),
       mem.writeBigInt(e.logIndex),
       mem.writeBigInt(e.transactionLogIndex),
       0, // logType: null on Ethereum mainnet-style chains, as graph-node passes it
-      writeBlock(mem, e.block),
-      writeTransaction(mem, e.transaction),
+      writeOnce(mem, e.block, () => writeBlock(mem, e.block)),
+      writeOnce(mem, e.transaction, () => writeTransaction(mem, e.transaction)),
       mem.writeArrayWords(params, "ArrayEventParam"),
       0, // receipt: only with `receipt: true` on the handler, which the runner does not fetch
     ],

@@ -3,20 +3,34 @@
  * rolling back to the newest recorded block that still is; then fetches logs of the watched addresses in
  * ranges, runs the blocks that carry them, and flushes each range to the store in one transaction.
  */
-import { BlockNotFoundError, createPublicClient, http, type Block, type Hex, type PublicClient, type Transaction } from "viem";
+import { BlockNotFoundError, createPublicClient, http, ResponseBodyTooLargeError, type Block, type Hex, type PublicClient, type Transaction } from "viem";
 import type { BlockInfo, TransactionInfo } from "./ethereum.js";
 import type { EntityState } from "./entity-state.js";
 import type { Indexer, RawLog } from "./indexer.js";
 import type { BlockPtr, IndexingError, PgStore } from "./pg-store.js";
 
 const RANGE = 2000;
+/**
+ * A range is flushed early once this many entity versions wait in memory: during catch-up a range of busy blocks
+ * holds hundreds of thousands of them, and every major GC would walk them all (and RSS would grow with the range).
+ */
+export const FLUSH_CHANGES = 20_000;
+
+type RpcLog = { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string };
+
+/** A refusal for size: viem's response-body limit, or a node's cap on results or response size. */
+function tooManyLogs(error: unknown): boolean {
+  if (error instanceof ResponseBodyTooLargeError) return true;
+  const text = `${(error as Error)?.message ?? ""} ${(error as { details?: string })?.details ?? ""}`;
+  return /more than \d+ results|response size|too large|too many|exceed/i.test(text);
+}
 
 export interface FollowerStatus {
   head: BlockPtr | null;
   error: IndexingError | null;
 }
 
-function blockInfo(b: Block): BlockInfo {
+export function blockInfo(b: Block): BlockInfo {
   return {
     hash: b.hash!,
     parentHash: b.parentHash,
@@ -36,7 +50,7 @@ function blockInfo(b: Block): BlockInfo {
   };
 }
 
-function transactionInfo(t: Transaction): TransactionInfo {
+export function transactionInfo(t: Transaction): TransactionInfo {
   return {
     hash: t.hash,
     index: BigInt(t.transactionIndex ?? 0),
@@ -131,12 +145,31 @@ export class Follower {
     return from - start;
   }
 
+  /**
+   * The logs of [from, to], or of a shorter range [from, to'] when the node (or the transport's body limit) refuses
+   * this many at once: the range halves until the answer fits, as graph-node narrows its ranges.
+   */
+  private async fetchLogs(from: number, to: number): Promise<{ to: number; logs: RpcLog[] }> {
+    for (;;) {
+      try {
+        const logs = (await this.client.request({
+          method: "eth_getLogs",
+          params: [{ address: this.indexer.addresses() as Hex[], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
+        })) as RpcLog[];
+        return { to, logs };
+      } catch (error) {
+        if (to > from && tooManyLogs(error)) {
+          to = from + Math.floor((to - from) / 2);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** Returns the next block to index. */
-  private async indexRange(from: number, to: number): Promise<number> {
-    const logs = (await this.client.request({
-      method: "eth_getLogs",
-      params: [{ address: this.indexer.addresses() as Hex[], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
-    })) as { address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; blockHash: string; transactionHash: string; transactionIndex: string }[];
+  private async indexRange(from: number, wanted: number): Promise<number> {
+    const { to, logs } = await this.fetchLogs(from, wanted);
     const byBlock = new Map<number, RawLog[]>();
     for (const l of logs) {
       const n = Number(l.blockNumber);
@@ -159,16 +192,21 @@ export class Follower {
         next = number + 1;
         break;
       }
+      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.flush(null);
     }
     if (!error && next === to + 1) {
       // Record the range end, so the next poll's reorg check has a recent hash even without events.
       const end = await this.client.getBlock({ blockNumber: BigInt(to) });
       this.indexer.markBlock({ number: to, hash: end.hash, parentHash: end.parentHash, timestamp: end.timestamp });
     }
+    await this.flush(error);
+    if (error) this.error = error;
+    return next;
+  }
+
+  private async flush(error: IndexingError | null): Promise<void> {
     const { blocks, dataSources } = this.indexer.takeCommitted();
     await this.store.flush(this.state.takeChanges(), blocks, error, dataSources);
     if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
-    if (error) this.error = error;
-    return next;
   }
 }

@@ -20,7 +20,7 @@ import {
   type GraphQLInputFieldConfigMap,
 } from "graphql";
 import { decimalToString, parseDecimal } from "./bigdecimal.js";
-import { OPEN, q, selectExpr, type IndexingError, type PgStore, type BlockPtr } from "./pg-store.js";
+import { columnType, OPEN, q, selectExpr, type IndexingError, type PgStore, type BlockPtr } from "./pg-store.js";
 import { buildWhere, orderClause, Params, QueryError, rangeClause } from "./query-sql.js";
 import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
 
@@ -256,6 +256,46 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     return r.rows[0] ? { ...r.rows[0], __block: block } : null;
   }
 
+  /**
+   * References (`vault.owner`, `fleet.collateralClass`) resolve through a batch: every lookup of one entity type at
+   * one block made while a list is being resolved is answered by one `id = ANY(…)` query on the next turn of the event
+   * loop, instead of one query per row (a page of 100 vaults with two references each was 200 queries).
+   */
+  const batches = new Map<string, { def: EntityDef; block: number; ids: Map<string, ((row: Row | null) => void)[]>; fail: ((e: unknown) => void)[] }>();
+  function oneBatched(def: EntityDef, id: string, block: number): Promise<Row | null> {
+    if (block < 0) return Promise.resolve(null);
+    const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
+    const batchKey = `${def.name}@${block}`;
+    let batch = batches.get(batchKey);
+    if (!batch) {
+      const created = { def, block, ids: new Map<string, ((row: Row | null) => void)[]>(), fail: [] as ((e: unknown) => void)[] };
+      batches.set(batchKey, (batch = created));
+      setImmediate(() => {
+        batches.delete(batchKey);
+        const ids = [...created.ids.keys()];
+        const cast = columnType(def.fieldMap.get("id")!);
+        store.db
+          .query<Record<string, unknown>>(`SELECT ${selectList(def, "e")} FROM ${q(def.name)} e WHERE e.id = ANY($1::${cast}[]) AND ${rangeClause("e", block)}`, [ids])
+          .then((r) => {
+            const byId = new Map(r.rows.map((row) => [String(row.id), row]));
+            for (const [id, waiting] of created.ids) {
+              const row = byId.get(id);
+              for (const resolve of waiting) resolve(row ? { ...row, __block: block } : null);
+            }
+          })
+          .catch((error: unknown) => {
+            for (const reject of created.fail) reject(error);
+          });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const waiting = batch.ids.get(key);
+      if (waiting) waiting.push(resolve);
+      else batch.ids.set(key, [resolve]);
+      batch.fail.push(reject);
+    });
+  }
+
   const listArgs = (def: EntityDef) => ({
     skip: { type: GraphQLInt, defaultValue: 0 },
     first: { type: GraphQLInt, defaultValue: 100 },
@@ -307,7 +347,7 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
           } else {
             fields[f.name] = {
               type: f.nonNull ? new GraphQLNonNull(tt) : tt,
-              resolve: (row) => (row[f.name] === null || row[f.name] === undefined ? null : one(target, String(row[f.name]), row.__block)),
+              resolve: (row) => (row[f.name] === null || row[f.name] === undefined ? null : oneBatched(target, String(row[f.name]), row.__block)),
             };
           }
         }

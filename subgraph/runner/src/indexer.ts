@@ -38,6 +38,8 @@ export interface CreatedDataSource {
 interface EventLayout {
   indexed: { input: AbiParameter; topic: number; dynamic: boolean }[];
   data: AbiParameter[];
+  /** Every data parameter is encoded in place: read the words directly instead of through viem. */
+  staticData: boolean;
 }
 
 const layouts = new WeakMap<AbiEvent, EventLayout>();
@@ -45,16 +47,47 @@ const layouts = new WeakMap<AbiEvent, EventLayout>();
 function layoutOf(event: AbiEvent): EventLayout {
   let layout = layouts.get(event);
   if (!layout) {
-    layout = { indexed: [], data: [] };
+    layout = { indexed: [], data: [], staticData: true };
     for (const input of event.inputs) {
       if ((input as { indexed?: boolean }).indexed) {
         const dynamic = input.type === "string" || input.type === "bytes" || input.type.endsWith("]") || input.type.startsWith("tuple");
         layout.indexed.push({ input, topic: layout.indexed.length + 1, dynamic });
       } else layout.data.push(input);
     }
+    layout.staticData = layout.data.every(isStatic);
     layouts.set(event, layout);
   }
   return layout;
+}
+
+const TWO_256 = 1n << 256n;
+const TWO_255 = 1n << 255n;
+
+/** Whether a type is encoded in place (one or more words, no offset), so it can be read without viem. */
+function isStatic(p: AbiParameter): boolean {
+  if (p.type === "tuple") return ((p as { components: readonly AbiParameter[] }).components ?? []).every(isStatic);
+  return p.type === "address" || p.type === "bool" || /^u?int\d*$/.test(p.type) || /^bytes\d+$/.test(p.type);
+}
+
+/** Reads a static value from the hex words at `at` (word index); returns the value and the next word index. */
+function readStatic(p: AbiParameter, hex: string, at: number): [unknown, number] {
+  if (p.type === "tuple") {
+    const out: Record<string, unknown> = {};
+    let next = at;
+    for (const c of (p as { components: readonly AbiParameter[] }).components) {
+      const [v, n] = readStatic(c, hex, next);
+      out[c.name ?? ""] = v;
+      next = n;
+    }
+    return [out, next];
+  }
+  const word = hex.slice(at * 64, at * 64 + 64);
+  if (word.length !== 64) throw new Error(`log data ends before ${p.name ?? p.type}`);
+  if (p.type === "address") return [`0x${word.slice(24)}`, at + 1];
+  if (p.type === "bool") return [/[^0]/.test(word), at + 1];
+  if (p.type.startsWith("bytes")) return [`0x${word.slice(0, Number(p.type.slice(5)) * 2)}`, at + 1];
+  const v = BigInt(`0x${word}`);
+  return [p.type.startsWith("int") && v >= TWO_255 ? v - TWO_256 : v, at + 1];
 }
 
 /**
@@ -68,12 +101,22 @@ function decodeParams(event: AbiEvent, log: RawLog): EventInfo["params"] {
   }
   const values = new Map<AbiParameter, unknown>();
   for (const { input, topic, dynamic } of layout.indexed) {
-    // Indexed dynamic values are only present as their keccak hash in the topic.
-    values.set(input, dynamic ? log.topics[topic] : decodeAbiParameters([input], log.topics[topic] as Hex)[0]);
+    // Indexed dynamic values are only present as their keccak hash in the topic; static ones are one word.
+    values.set(input, dynamic ? log.topics[topic] : readStatic(input, log.topics[topic]!.slice(2), 0)[0]);
   }
   if (layout.data.length > 0) {
-    const decoded = decodeAbiParameters(layout.data, log.data as Hex);
-    layout.data.forEach((input, i) => values.set(input, decoded[i]));
+    if (layout.staticData) {
+      const hex = log.data.slice(2);
+      let at = 0;
+      for (const input of layout.data) {
+        const [v, next] = readStatic(input, hex, at);
+        values.set(input, v);
+        at = next;
+      }
+    } else {
+      const decoded = decodeAbiParameters(layout.data, log.data as Hex);
+      layout.data.forEach((input, i) => values.set(input, decoded[i]));
+    }
   }
   return event.inputs.map((input) => ({ name: input.name ?? "", abi: input, value: values.get(input) }));
 }

@@ -92,6 +92,23 @@ function scalarFromJson(field: FieldDef, raw: unknown): StoreValue {
   }
 }
 
+/** One CSV field for COPY: an unquoted empty field is NULL, so every text is quoted (an empty string stays one). */
+function csvField(v: StoreValue): string {
+  switch (v.kind) {
+    case "Null":
+      return "";
+    case "String":
+    case "Bytes":
+      return `"${v.value.replace(/"/g, '""')}"`;
+    case "Array":
+      return `"${JSON.stringify(scalarToJson(v)).replace(/"/g, '""')}"`;
+    case "BigDecimal":
+      return decimalToString(v.value);
+    default:
+      return String(v.value);
+  }
+}
+
 export function rowToEntity(def: EntityDef, row: Record<string, unknown>): EntityData {
   const out: EntityData = new Map();
   for (const field of storedFields(def)) {
@@ -254,23 +271,21 @@ export class PgStore {
             [JSON.stringify(closes)],
           );
         }
-        const rows: Record<string, unknown>[] = [];
+        // New versions go in through COPY … FROM a CSV blob: about four times faster in PGlite than an INSERT from
+        // jsonb_to_recordset, which parses one large JSON document and converts every field twice.
+        const lines: string[] = [];
         for (const c of list) {
           if (!c.data) continue;
-          const row: Record<string, unknown> = { __from: c.block, __to: nextChange.get(c) ?? OPEN };
+          let line = `${c.block},${nextChange.get(c) ?? OPEN}`;
           for (const f of fields) {
             const v = c.data.get(f.name);
-            row[f.name] = v ? scalarToJson(v) : null;
+            line += "," + (v ? csvField(v) : "");
           }
-          rows.push(row);
+          lines.push(line);
         }
-        if (rows.length > 0) {
+        if (lines.length > 0) {
           const colList = ["__from", "__to", ...fields.map((f) => f.name)];
-          const typed = [`__from int4`, `__to int4`, ...fields.map((f) => `${q(f.name)} ${columnType(f)}`)];
-          await tx.query(
-            `INSERT INTO ${t} (${colList.map(q).join(", ")}) SELECT ${colList.map(q).join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${typed.join(", ")})`,
-            [JSON.stringify(rows)],
-          );
+          await tx.query(`COPY ${t} (${colList.map(q).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([lines.join("\n")]) });
         }
       }
       if (blocks.length > 0) {

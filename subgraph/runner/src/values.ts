@@ -3,7 +3,7 @@
  * objects in wasm memory. A `Value` is an enum: kind (u32) at +0, padding, 64-bit payload at +8; the
  * payload is either the scalar itself or a pointer.
  */
-import { AscMemory } from "./asc.js";
+import { AscMemory, bigIntFromSignedLe, bigIntToSignedLe } from "./asc.js";
 import { Decimal, decimalToString, normalize } from "./bigdecimal.js";
 
 export type StoreValue =
@@ -26,7 +26,15 @@ type Kind = (typeof KINDS)[number];
 
 export const NULL: StoreValue = { kind: "Null" };
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export function bytesToHex(bytes: Uint8Array): string {
+  // Addresses, hashes and ids are short: a table lookup per byte beats a Buffer round trip.
+  if (bytes.length <= 64) {
+    let out = "0x";
+    for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+    return out;
+  }
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 }
 
@@ -38,6 +46,15 @@ export function hexToBytes(hex: string): Uint8Array {
     throw new Error(`"${hex}" is not an even-length hex string`);
   }
   return bytes;
+}
+
+/**
+ * Byte encoding of a stored Bytes or BigInt value. (Not memoized in a WeakMap: with hundreds of thousands of live
+ * values, V8's ephemeron marking made every major GC take seconds. A value written once per instance is reused
+ * through AscMemory.valuePtrs instead.)
+ */
+function encodedBytes(value: Extract<StoreValue, { kind: "Bytes" | "BigInt" }>): Uint8Array {
+  return value.kind === "Bytes" ? hexToBytes(value.value) : bigIntToSignedLe(value.value);
 }
 
 export function readDecimal(mem: AscMemory, ptr: number): Decimal {
@@ -53,26 +70,50 @@ export function writeDecimal(mem: AscMemory, d: Decimal): number {
   return mem.writeObject([digits, exp], "BigDecimal");
 }
 
+/**
+ * Bound on the values an instance remembers. What pays is the working set (the fields of the few entities a block
+ * touches again and again); a larger map only costs rehashing and GC marking.
+ */
+const VALUE_CACHE_LIMIT = 50_000;
+
 export function readValue(mem: AscMemory, ptr: number): StoreValue {
+  // A value the host wrote and the mapping passed back as it was: same object, same kind and payload pointer.
+  const known = mem.ptrValues.get(ptr);
+  // (Two 32-bit reads, not one i64: a BigInt per check would be garbage on the hottest path.)
+  if (known && mem.u32(ptr) === known.kind && mem.u32(ptr + 8) === known.lo && mem.u32(ptr + 12) === known.hi) return known.value as StoreValue;
   const kind = KINDS[mem.u32(ptr)];
   const payload = ptr + 8;
   switch (kind) {
-    case "String":
-      return { kind, value: mem.readString(mem.u32(payload)) };
-    case "Int":
-      return { kind, value: mem.i32(payload) };
+    case "String": {
+      const value: StoreValue = { kind, value: mem.readString(mem.u32(payload)) };
+      remember(mem, value, ptr);
+      return value;
+    }
+    case "Int": {
+      const value: StoreValue = { kind, value: mem.i32(payload) };
+      remember(mem, value, ptr);
+      return value;
+    }
     case "BigDecimal":
       return { kind, value: readDecimal(mem, mem.u32(payload)) };
-    case "Bool":
-      return { kind, value: mem.u8(payload) !== 0 };
+    case "Bool": {
+      const value: StoreValue = { kind, value: mem.u8(payload) !== 0 };
+      remember(mem, value, ptr);
+      return value;
+    }
     case "Array":
       return { kind, value: mem.readArrayWords(mem.u32(payload)).map((p) => readValue(mem, p)) };
     case "Null":
       return NULL;
     case "Bytes":
-      return { kind, value: bytesToHex(mem.readBytes(mem.u32(payload))) };
-    case "BigInt":
-      return { kind, value: mem.readBigInt(mem.u32(payload)) };
+    case "BigInt": {
+      const raw = mem.readBytes(mem.u32(payload));
+      const value: StoreValue = kind === "Bytes" ? { kind, value: bytesToHex(raw) } : { kind, value: bigIntFromSignedLe(raw) };
+      // graph-node hands a BigInt back in its shortest form; a value the mapping wrote in that form can be handed
+      // back as the very object it wrote, the next time the entity is loaded.
+      if (kind === "Bytes" || isShortestSignedLe(raw)) remember(mem, value, ptr);
+      return value;
+    }
     case "Int8":
     case "Timestamp":
       return { kind, value: mem.i64(payload) };
@@ -81,7 +122,17 @@ export function readValue(mem: AscMemory, ptr: number): StoreValue {
   }
 }
 
+/**
+ * Writes a graph-ts `Value`. Scalar values (everything but lists) are written once per instance and shared by every
+ * load that hands them out: graph-ts never mutates a `Value`, a `BigInt`, `Bytes` or a `BigDecimal` in place (a change
+ * makes a new object and re-points the entity's entry), and the entity's entry objects, which a mapping does change,
+ * are written fresh on every load. Lists are written fresh too: a mapping may push to the array it got.
+ */
 export function writeValue(mem: AscMemory, value: StoreValue): number {
+  if (value.kind !== "Array") {
+    const cached = mem.valuePtrs.get(value);
+    if (cached !== undefined) return cached;
+  }
   const kindIndex = KINDS.indexOf(value.kind as Kind);
   let payload: bigint;
   switch (value.kind) {
@@ -109,10 +160,8 @@ export function writeValue(mem: AscMemory, value: StoreValue): number {
       payload = 0n;
       break;
     case "Bytes":
-      payload = BigInt(mem.writeBytes(hexToBytes(value.value)));
-      break;
     case "BigInt":
-      payload = BigInt(mem.writeBigInt(value.value));
+      payload = BigInt(mem.writeBytes(encodedBytes(value)));
       break;
     case "Int8":
     case "Timestamp":
@@ -122,7 +171,26 @@ export function writeValue(mem: AscMemory, value: StoreValue): number {
   const ptr = mem.alloc(16, "StoreValue");
   mem.setU32(ptr, kindIndex);
   mem.setI64(ptr + 8, payload);
+  if (value.kind !== "Array") remember(mem, value, ptr);
   return ptr;
+}
+
+function remember(mem: AscMemory, value: StoreValue, ptr: number): void {
+  if (mem.ptrValues.size >= VALUE_CACHE_LIMIT) {
+    mem.ptrValues.clear();
+    mem.valuePtrs.clear();
+  }
+  mem.valuePtrs.set(value, ptr);
+  mem.ptrValues.set(ptr, { value, kind: mem.u32(ptr), lo: mem.u32(ptr + 8), hi: mem.u32(ptr + 12) });
+}
+
+/** Whether little-endian two's complement bytes are the shortest encoding of their number (as bigIntToSignedLe). */
+export function isShortestSignedLe(raw: Uint8Array): boolean {
+  const n = raw.length;
+  if (n <= 1) return n === 1;
+  const top = raw[n - 1]!;
+  const signOfNext = raw[n - 2]! & 0x80;
+  return !((top === 0 && signOfNext === 0) || (top === 0xff && signOfNext !== 0));
 }
 
 /** `Entity` is `TypedMap<string, Value>`: one field, an array of {key, value} entries. */
@@ -137,7 +205,7 @@ export function readEntity(mem: AscMemory, ptr: number): EntityData {
 export function writeEntity(mem: AscMemory, entity: EntityData): number {
   const entries: number[] = [];
   for (const [key, value] of entity) {
-    const k = mem.writeString(key);
+    const k = mem.internString(key);
     const v = writeValue(mem, value);
     entries.push(mem.writeObject([k, v], "TypedMapEntryStringStoreValue"));
   }
