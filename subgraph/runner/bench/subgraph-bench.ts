@@ -11,6 +11,10 @@
  *
  * The chain is built once on an in-process Hardhat node (a child process, so its memory is not counted) and cached
  * in the OS temp folder; `--rebuild` builds it again.
+ *
+ * For iterating: `--keep-db DIR` indexes into DIR and keeps it; `--queries-only DIR` skips indexing and times the
+ * queries on the store a `--keep-db` run left in DIR; `--index-only` skips the queries. Neither partial run writes
+ * bench/subgraph.json.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,12 +58,22 @@ async function main() {
   }
 
   // Indexing.
-  const dbDir = mkdtempSync(join(tmpdir(), "runner-bench-"));
+  const keepDb = argValue("--keep-db");
+  const queriesOnly = argValue("--queries-only");
+  const indexOnly = process.argv.includes("--index-only");
+  const dbDir = queriesOnly ?? keepDb ?? mkdtempSync(join(tmpdir(), "runner-bench-"));
+  if (keepDb) {
+    rmSync(keepDb, { recursive: true, force: true });
+    mkdirSync(keepDb, { recursive: true });
+  }
   try {
     const load0 = loadavg()[0]!;
-    const t = await measureThroughput({ subgraphDir: SUBGRAPH_DIR, dbDir, blocks: replay(cache), batchBlocks: 2_000, flushChanges: FLUSH_CHANGES });
+    const t = queriesOnly
+      ? null
+      : await measureThroughput({ subgraphDir: SUBGRAPH_DIR, dbDir, blocks: replay(cache), batchBlocks: 2_000, flushChanges: FLUSH_CHANGES });
     const load1 = loadavg()[0]!;
-    log(`indexed ${t.events} events of ${t.blocks} blocks in ${t.seconds.toFixed(1)} s: ${t.eventsPerSecond.toFixed(0)} events/s (${t.eventsPerCpuSecond.toFixed(0)} per CPU second), peak RSS ${t.peakRssMb.toFixed(0)} MB, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+    if (t) log(`indexed ${t.events} events of ${t.blocks} blocks in ${t.seconds.toFixed(1)} s: ${t.eventsPerSecond.toFixed(0)} events/s (${t.eventsPerCpuSecond.toFixed(0)} per CPU second; mappings ${t.mappingSeconds.toFixed(1)} s, writes ${t.flushSeconds.toFixed(1)} s), peak RSS ${t.peakRssMb.toFixed(0)} MB, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+    if (indexOnly) return;
 
     // Queries, on the store the replay left.
     const manifest = loadManifest(join(SUBGRAPH_DIR, "build"));
@@ -97,6 +111,10 @@ async function main() {
     all.sort((a, b) => a - b);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await store.close();
+    if (!t) {
+      log(`p95 over all queries: ${percentile(all, 95).toFixed(1)} ms (p50 ${percentile(all, 50).toFixed(1)} ms); --queries-only writes no bench/subgraph.json`);
+      return;
+    }
 
     const result = {
       eventsPerSecond: Math.round(t.eventsPerSecond),
@@ -130,8 +148,16 @@ async function main() {
     }
     log("wrote bench/subgraph.json");
   } finally {
-    rmSync(dbDir, { recursive: true, force: true });
+    if (!keepDb && !queriesOnly) rmSync(dbDir, { recursive: true, force: true });
   }
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  if (!v || v.startsWith("--")) throw new Error(`${name} needs a directory`);
+  return v;
 }
 
 function round(x: number): number {

@@ -371,15 +371,22 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     const dims = def.fields.filter((f) => !f.aggregate && f.name !== "id" && f.name !== "timestamp");
     const dimCols = dims.map((d) => `s.${q(d.name)}`);
     const aggs = def.fields.filter((f) => f.aggregate);
+    // `first` and `last` are the argument's value in the group's lowest and highest timeseries id: the group keeps those
+    // two ids, and each is read back by one index lookup (an array_agg(… ORDER BY id) per field sorted every group
+    // once per field).
+    const needFirst = aggs.some((f) => f.aggregate!.fn === "first");
+    const groupExprs = aggs
+      .filter((f) => f.aggregate!.fn !== "first" && f.aggregate!.fn !== "last")
+      .map((f) => {
+        const a = f.aggregate!;
+        const arg = a.arg ? `s.${q(a.arg)}` : "1";
+        return `${a.fn === "count" ? "count(*)" : `${a.fn}(${arg})`} AS ${q(f.name)}`;
+      });
     const bucketExprs = aggs.map((f) => {
       const a = f.aggregate!;
-      const arg = a.arg ? `s.${q(a.arg)}` : "1";
-      const expr =
-        a.fn === "count" ? "count(*)" :
-        a.fn === "first" ? `(array_agg(${arg} ORDER BY s.id))[1]` :
-        a.fn === "last" ? `(array_agg(${arg} ORDER BY s.id DESC))[1]` :
-        `${a.fn}(${arg})`;
-      return `${expr} AS ${q(f.name)}`;
+      const from = a.fn === "first" ? "sf" : a.fn === "last" ? "sl" : null;
+      if (!from) return `g.${q(f.name)}`;
+      return `${a.arg ? `${from}.${q(a.arg)}` : "1"} AS ${q(f.name)}`;
     });
     const partition = dims.length > 0 ? `PARTITION BY ${dims.map((d) => q(d.name)).join(", ")} ` : "";
     const outExprs = aggs.map((f) => {
@@ -391,10 +398,13 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     });
     const params = new Params();
     const inner = `
-      WITH b AS (
-        SELECT (s.timestamp / ${width}) * ${width} AS bucket${dimCols.length ? ", " + dimCols.join(", ") : ""}, ${bucketExprs.join(", ")}
+      WITH g AS (
+        SELECT (s.timestamp / ${width}) * ${width} AS bucket${dimCols.length ? ", " + dimCols.join(", ") : ""}, min(s.id) AS __first, max(s.id) AS __last${groupExprs.length ? ", " + groupExprs.join(", ") : ""}
         FROM ${q(source.name)} s WHERE ${rangeClause("s", block)} AND s.timestamp < ${cutoff}
         GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join("")}
+      ), b AS (
+        SELECT g.bucket${dims.map((d) => `, g.${q(d.name)}`).join("")}, ${bucketExprs.join(", ")}
+        FROM g JOIN ${q(source.name)} sl ON sl.id = g.__last AND ${rangeClause("sl", block)}${needFirst ? ` JOIN ${q(source.name)} sf ON sf.id = g.__first AND ${rangeClause("sf", block)}` : ""}
       )
       SELECT row_number() OVER (ORDER BY b.bucket${dims.map((d) => `, b.${q(d.name)}`).join("")}) AS id, b.bucket AS timestamp${dims.map((d) => `, b.${q(d.name)}`).join("")}, ${outExprs.join(", ")} FROM b`;
     const where = buildWhere(schema, def, args.where, params, "a", block);
