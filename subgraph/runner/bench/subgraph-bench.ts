@@ -72,7 +72,7 @@ async function main() {
       ? null
       : await measureThroughput({ subgraphDir: SUBGRAPH_DIR, dbDir, blocks: replay(cache), batchBlocks: 2_000, flushChanges: FLUSH_CHANGES });
     const load1 = loadavg()[0]!;
-    if (t) log(`indexed ${t.events} events of ${t.blocks} blocks in ${t.seconds.toFixed(1)} s: ${t.eventsPerSecond.toFixed(0)} events/s (${t.eventsPerCpuSecond.toFixed(0)} per CPU second; mappings ${t.mappingSeconds.toFixed(1)} s, writes ${t.flushSeconds.toFixed(1)} s), peak RSS ${t.peakRssMb.toFixed(0)} MB, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+    if (t) log(`indexed ${t.events} events of ${t.blocks} blocks in ${t.seconds.toFixed(1)} s: ${t.eventsPerSecond.toFixed(0)} events/s (${t.eventsPerCpuSecond.toFixed(0)} per CPU second; mappings ${t.mappingSeconds.toFixed(1)} s, writes ${t.flushSeconds.toFixed(1)} s, analyze ${t.analyzeSeconds.toFixed(1)} s), peak RSS ${t.peakRssMb.toFixed(0)} MB, load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
     if (indexOnly) return;
 
     // Queries, on the store the replay left.
@@ -133,6 +133,7 @@ async function main() {
       chainSeconds: existsSync(`${cache}.meta.json`) ? round((JSON.parse(readFileSync(`${cache}.meta.json`, "utf8")) as { seconds: number }).seconds) : null,
       mappingSeconds: round(t.mappingSeconds),
       flushSeconds: round(t.flushSeconds),
+      analyzeSeconds: round(t.analyzeSeconds),
       loadAverage: [round(load0), round(load1)],
       machine: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
       node: process.version,

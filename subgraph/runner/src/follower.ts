@@ -142,6 +142,8 @@ export class Follower {
       const to = Math.min(latest, from + RANGE - 1);
       from = await this.indexRange(from, to);
     }
+    // Caught up with the node: bring the planner's statistics up to date for the queries (cheap when nothing grew much).
+    if (from > start) await this.store.analyze();
     return from - start;
   }
 

@@ -176,6 +176,24 @@ export class PgStore {
     await this.db.exec(ddl.join(";\n"));
   }
 
+  /**
+   * Refresh the planner's statistics of every table that grew by more than a tenth since they were last taken, or
+   * never had any: what autovacuum's analyze does on graph-node's Postgres, and PGlite (single user) never runs.
+   * Without statistics the planner takes every table for a hundred rows and picks bitmap scans over all versions: at
+   * 10,000 vaults the first 100 of an operator's open vaults took 200 ms, against 3 ms by the id index once analyzed.
+   * Growth is read from the table's size on disk against the pages recorded at the last ANALYZE, so it also holds
+   * across restarts. Returns the tables analyzed.
+   */
+  async analyze(): Promise<string[]> {
+    const r = await this.db.query<{ relname: string; relpages: number; reltuples: number; pages: number }>(
+      `SELECT c.relname, c.relpages, c.reltuples, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages
+       FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace`,
+    );
+    const stale = r.rows.filter((t) => t.pages > 0 && (t.reltuples < 0 || t.pages > t.relpages * 1.1 + 1)).map((t) => t.relname);
+    if (stale.length > 0) await this.db.exec(`ANALYZE ${stale.map(q).join(", ")}`);
+    return stale;
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }
