@@ -4,6 +4,7 @@
  * with `interval`. Resolvers read the versioned tables at the requested block.
  */
 import {
+  type GraphQLResolveInfo,
   GraphQLBoolean,
   GraphQLEnumType,
   GraphQLID,
@@ -359,7 +360,7 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
   }
 
   // --- aggregations: rolled up at query time from the timeseries, completed buckets only ------------
-  async function aggregate(def: EntityDef, args: Record<string, any>, block: number): Promise<Row[]> {
+  async function aggregate(def: EntityDef, args: Record<string, any>, block: number, idVisible = true): Promise<Row[]> {
     if (block < 0) return [];
     const source = schema.entities.get(def.aggregation!.source)!;
     const interval: "hour" | "day" = args.interval;
@@ -373,7 +374,8 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     const aggs = def.fields.filter((f) => f.aggregate);
     // `first` and `last` are the argument's value in the group's lowest and highest timeseries id: the group keeps those
     // two ids, and each is read back by one index lookup (an array_agg(… ORDER BY id) per field sorted every group
-    // once per field).
+    // once per field). LATERAL … LIMIT 1 keeps it a lookup: the planner guesses hundreds of groups where a filtered
+    // roll-up has a handful, and would otherwise hash-join a scan of the whole timeseries.
     const needFirst = aggs.some((f) => f.aggregate!.fn === "first");
     const groupExprs = aggs
       .filter((f) => f.aggregate!.fn !== "first" && f.aggregate!.fn !== "last")
@@ -397,14 +399,26 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
       return `${fn}(b.${q(f.name)}) ${win} AS ${q(f.name)}`;
     });
     const params = new Params();
+    // An aggregation's id numbers every (bucket, dimensions) group, so filtering the timeseries on a dimension before
+    // the roll-up would renumber the groups. Where the query cannot see ids (it neither selects, filters nor orders by
+    // id), plain equality filters on dimensions go into the roll-up: the cumulative windows partition by every
+    // dimension, so each group's values are the same, and a class's hourly buckets no longer roll up every class.
+    let pushed = "";
+    if (!idVisible && args.where) {
+      const dimFilter: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(args.where as Record<string, unknown>)) {
+        if (value !== undefined && dims.some((d) => d.name === key)) dimFilter[key] = value;
+      }
+      if (Object.keys(dimFilter).length > 0) pushed = ` AND ${buildWhere(schema, def, dimFilter, params, "s", block)}`;
+    }
     const inner = `
       WITH g AS (
         SELECT (s.timestamp / ${width}) * ${width} AS bucket${dimCols.length ? ", " + dimCols.join(", ") : ""}, min(s.id) AS __first, max(s.id) AS __last${groupExprs.length ? ", " + groupExprs.join(", ") : ""}
-        FROM ${q(source.name)} s WHERE ${rangeClause("s", block)} AND s.timestamp < ${cutoff}
+        FROM ${q(source.name)} s WHERE ${rangeClause("s", block)} AND s.timestamp < ${cutoff}${pushed}
         GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join("")}
       ), b AS (
         SELECT g.bucket${dims.map((d) => `, g.${q(d.name)}`).join("")}, ${bucketExprs.join(", ")}
-        FROM g JOIN ${q(source.name)} sl ON sl.id = g.__last AND ${rangeClause("sl", block)}${needFirst ? ` JOIN ${q(source.name)} sf ON sf.id = g.__first AND ${rangeClause("sf", block)}` : ""}
+        FROM g CROSS JOIN LATERAL (SELECT * FROM ${q(source.name)} x WHERE x.id = g.__last AND ${rangeClause("x", block)} LIMIT 1) sl${needFirst ? ` CROSS JOIN LATERAL (SELECT * FROM ${q(source.name)} x WHERE x.id = g.__first AND ${rangeClause("x", block)} LIMIT 1) sf` : ""}
       )
       SELECT row_number() OVER (ORDER BY b.bucket${dims.map((d) => `, b.${q(d.name)}`).join("")}) AS id, b.bucket AS timestamp${dims.map((d) => `, b.${q(d.name)}`).join("")}, ${outExprs.join(", ")} FROM b`;
     const where = buildWhere(schema, def, args.where, params, "a", block);
@@ -418,6 +432,19 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
       for (const f of def.fields) if (f.kind === "BigDecimal" && row[f.name] != null) row[f.name] = decimalToString(parseDecimal(String(row[f.name])));
       return { ...row, __block: block };
     });
+  }
+
+  /** Whether a query on an aggregation can observe its ids: it selects, filters or orders by `id` (or uses fragments). */
+  function idsVisible(args: Record<string, any>, info: GraphQLResolveInfo): boolean {
+    if (args.orderBy === "id") return true;
+    if (args.where && JSON.stringify(args.where).match(/"id(_[a-z_]*)?"\s*:/)) return true;
+    for (const node of info.fieldNodes) {
+      for (const sel of node.selectionSet?.selections ?? []) {
+        if (sel.kind !== "Field") return true;
+        if (sel.name.value === "id") return true;
+      }
+    }
+    return false;
   }
 
   // --- Query ------------------------------------------------------------------------------------------
@@ -442,7 +469,7 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
       queryFields[collectionName(def.name)] = {
         type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(t))),
         args: { interval: { type: new GraphQLNonNull(IntervalEnum) }, ...listArgs(def), ...blockArg },
-        resolve: async (_s, args: Record<string, any>) => aggregate(def, args, await resolveBlock(args.block)),
+        resolve: async (_s, args: Record<string, any>, _c, info) => aggregate(def, args, await resolveBlock(args.block), idsVisible(args, info)),
       };
       continue;
     }
