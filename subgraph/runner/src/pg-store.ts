@@ -168,7 +168,13 @@ export class PgStore {
       ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_id_range`)} ON ${t} (id, __to, __from)`);
       ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_from`)} ON ${t} (__from)`);
       for (const f of storedFields(def)) {
-        if (f.name !== "id" && (f.reference || f.name === "timestamp")) {
+        if (f.name === "id") continue;
+        if (f.reference) {
+          // With the version's end: a derived list (`class.vaults`) at the head reads the current versions of its
+          // references, not every version (at 10,000 vaults, 3,300 rows of a class instead of 23,800).
+          ddl.push(`DROP INDEX IF EXISTS ${q(`${def.name}_${f.name}`)}`);
+          ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_${f.name}_to`)} ON ${t} (${q(f.name)}, __to)`);
+        } else if (f.name === "timestamp") {
           ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_${f.name}`)} ON ${t} (${q(f.name)})`);
         }
       }
