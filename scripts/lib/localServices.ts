@@ -53,6 +53,7 @@ function run(command: string, args: string[], log: Log) {
 export function ensureWebBuild(log: Log): void {
   const mode = process.env.WEB_BUILD ?? "auto";
   if (mode === "never" || (mode === "auto" && !webBuildIsStale())) return;
+  log(mode === "always" ? "Building the web app (WEB_BUILD=always) …" : "Building the web app (its build is missing or older than its sources) …");
   const started = Date.now();
   run(process.execPath, [NEXT_BIN, "build", WEB], log);
   log(`next build took ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -212,7 +213,6 @@ export async function startDemoServices(demo: DemoState, rpcUrl: string, opts: {
     log(`Subgraph: indexed to block ${history.block}, the chain's head is ${await demo.publicClient.getBlockNumber()}; its history:`);
     for (const line of history.lines) log(`  ${line}`);
     if (opts.web) {
-      if (webBuildIsStale() && process.env.WEB_BUILD !== "never") log("Building the web app (its build is missing or older than its sources) …");
       ensureWebBuild(log);
       const config = await demoWebConfig(demo, { rpcUrl, graphqlUrl: runner.url }, process.env.WEB_TEST_MODE === "1");
       const web = await startWebServer(config, Number(process.env.WEB_PORT ?? 3000));

@@ -5,11 +5,11 @@
  * built Next app, here in test mode on free ports.
  */
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { DemoState } from "../../scripts/lib/demo.js";
 import { startDemoChain } from "../../scripts/lib/localChain.js";
 import { WEB, demoWebConfig, ensureWebBuild, startSubgraph, startWebServer } from "../../scripts/lib/localServices.js";
+import { freePort } from "../../scripts/lib/net.js";
 import type { Runner } from "../../subgraph/runner/src/runner.js";
 import type { AppConfig } from "../lib/config.js";
 
@@ -30,17 +30,6 @@ export type Stack = {
 };
 
 type Log = (line: string) => void;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startStack(opts: { log?: Log; webPort?: number } = {}): Promise<Stack> {
   const started = Date.now();
