@@ -63,6 +63,17 @@ export function bf16ToNumber(bits: number): number {
   return BF16[bits & 0xffff]!;
 }
 
+/**
+ * An element's value from the 10 hash bits `bf16Bits` keeps (bit 15 → sign, bits 7–8 → exponent, bits 0–6 →
+ * mantissa), indexed by `(h >>> 6 & 0x200) | (h & 0x1ff)`: one lookup per element in the recompute loop, in float64
+ * so the product needs no conversion.
+ */
+const VALUE_BY_HASH = (() => {
+  const values = new Float64Array(1024);
+  for (let i = 0; i < 1024; i++) values[i] = BF16[((i & 0x200) << 6) | ((124 + ((i >>> 7) & 3)) << 7) | (i & 0x7f)]!;
+  return values;
+})();
+
 /** Throws, naming the field, when a challenge cannot be run or recomputed. */
 export function validateChallenge(challenge: Challenge): void {
   if (!isHex(challenge.nonce) || challenge.nonce.length !== 66) {
@@ -117,7 +128,7 @@ export function recompute(challenge: Challenge, position: SamplePosition): { val
 }
 
 /**
- * `recompute` with the seeds already derived. The same arithmetic as `bf16Bits` per element, written out so the
+ * `recompute` with the seeds already derived. The same hash as `bf16Bits` per element, written out so the
  * loop does no multiplication for indices: A's index row·k + i and B's index i·n + col enter the hash only as
  * index × GOLDEN mod 2^32, which steps by GOLDEN and by n × GOLDEN as i grows.
  */
@@ -143,8 +154,7 @@ function dot(seed: Seeds, challenge: Challenge, position: SamplePosition): { val
     b ^= b >>> 13;
     b = Math.imul(b, 0xc2b2ae35);
     b ^= b >>> 16;
-    const product =
-      BF16[(a & 0x8000) | ((124 + ((a >>> 7) & 3)) << 7) | (a & 0x7f)]! * BF16[(b & 0x8000) | ((124 + ((b >>> 7) & 3)) << 7) | (b & 0x7f)]!;
+    const product = VALUE_BY_HASH[((a >>> 6) & 0x200) | (a & 0x1ff)]! * VALUE_BY_HASH[((b >>> 6) & 0x200) | (b & 0x1ff)]!;
     value += product;
     magnitude += Math.abs(product);
     hashA = (hashA + GOLDEN) | 0;

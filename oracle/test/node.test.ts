@@ -155,6 +155,20 @@ describe("signature check with cached keys", () => {
       assert.equal(await check(hash, highS, signer.address), false, round);
     }
   });
+
+  it("refuses malformed signatures without throwing, before and after the key is cached", async () => {
+    const check = createSignatureCheck();
+    const signer = NODE_ACCOUNTS[2]!;
+    const hash = keccak256(toHex("message"));
+    const good = await signer.sign({ hash });
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const withR = (r: bigint) => `0x${numberToHex(r, { size: 32 }).slice(2)}${good.slice(66)}` as Hex;
+    const malformed: Hex[] = [withR(0n), withR(n), withR(2n ** 256n - 1n), `${good.slice(0, 130)}1d` as Hex, good.slice(0, 130) as Hex, `${good}00` as Hex, "0x"];
+    for (const round of ["recovery", "cached key"]) {
+      for (const signature of malformed) assert.equal(await check(hash, signature, signer.address), false, `${round}: ${signature}`);
+      assert.equal(await check(hash, good, signer.address), true, round);
+    }
+  });
 });
 
 const obs = (node: number, value: bigint, overrides: Partial<Observation["fleets"][number]> = {}): Observation => ({
