@@ -219,19 +219,39 @@ export class AscMemory {
   writeBytes(data: Uint8Array): number {
     const buffer = this.alloc(data.length, "ArrayBuffer");
     this.bytes.set(data, buffer);
+    return this.uint8ArrayOver(buffer, data.length);
+  }
+
+  private uint8ArrayOver(buffer: number, length: number): number {
     const view = this.alloc(12, "Uint8Array");
     this.setU32(view, buffer);
     this.setU32(view + 4, buffer);
-    this.setU32(view + 8, data.length);
+    this.setU32(view + 8, length);
     return view;
   }
 
+  /** A graph-ts BigInt (a Uint8Array of little-endian two's complement), decoded where it lies. */
   readBigInt(ptr: number): bigint {
-    return bigIntFromSignedLe(this.readBytes(ptr));
+    if (ptr === 0) throw new Error("mapping passed null where a BigInt is required");
+    return decodeSignedLe(this.bytes, this.view, this.u32(ptr + 4), this.u32(ptr + 8));
   }
 
+  /** Whether the BigInt at `ptr` is in the shortest form, the one `writeBigInt` and graph-node produce. */
+  isShortestBigInt(ptr: number): boolean {
+    const start = this.u32(ptr + 4);
+    const n = this.u32(ptr + 8);
+    if (n <= 1) return n === 1;
+    const top = this.bytes[start + n - 1]!;
+    const signOfNext = this.bytes[start + n - 2]! & 0x80;
+    return !((top === 0 && signOfNext === 0) || (top === 0xff && signOfNext !== 0));
+  }
+
+  /** A BigInt encoded straight into the instance's memory, with no intermediate buffer. */
   writeBigInt(value: bigint): number {
-    return this.writeBytes(bigIntToSignedLe(value));
+    const { length, write } = signedLe(value);
+    const buffer = this.alloc(length, "ArrayBuffer");
+    write(this.bytes, buffer);
+    return this.uint8ArrayOver(buffer, length);
   }
 
   // --- Array<T> -------------------------------------------------------------------------------------
@@ -272,56 +292,77 @@ function nibble(c: number): number {
   return c <= 57 ? c - 48 : c - 87;
 }
 
-export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
-  const n = bytes.length;
+/**
+ * The value of `n` little-endian two's complement bytes at `start` of `bytes` (`view` over the same memory).
+ * Eight bytes at a time through the DataView: a handful of bigint operations instead of a hex string per value.
+ */
+function decodeSignedLe(bytes: Uint8Array, view: DataView, start: number, n: number): bigint {
   if (n === 0) return 0n;
-  const negative = (bytes[n - 1]! & 0x80) !== 0;
+  const negative = (bytes[start + n - 1]! & 0x80) !== 0;
   if (n <= 6) {
     // Up to 48 bits: exact in a double.
     let v = 0;
-    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
-    return negative ? BigInt(v) - (1n << BigInt(n * 8)) : BigInt(v);
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[start + i]!;
+    return negative ? BigInt(v - 2 ** (n * 8)) : BigInt(v);
   }
-  // One hex string and one parse instead of a bigint shift per byte.
-  let hex = "0x";
-  for (let i = n - 1; i >= 0; i--) hex += HEX[bytes[i]!];
-  const value = BigInt(hex);
-  return negative ? value - (1n << BigInt(n * 8)) : value;
+  // The bytes above the last whole 64-bit word: up to 6 exact in a double, 7 as 3 over a 32-bit word.
+  const head = n & 7;
+  let value: bigint;
+  if (head === 7) {
+    value = (BigInt(bytes[start + n - 1]! * 65536 + bytes[start + n - 2]! * 256 + bytes[start + n - 3]!) << 32n) | BigInt(view.getUint32(start + n - 7, true));
+  } else {
+    let top = 0;
+    for (let i = n - 1; i >= n - head; i--) top = top * 256 + bytes[start + i]!;
+    value = BigInt(top);
+  }
+  for (let i = n - head - 8; i >= 0; i -= 8) value = (value << 64n) | view.getBigUint64(start + i, true);
+  return negative ? BigInt.asIntN(n * 8, value) : value;
 }
 
-/** Shortest two's complement encoding that keeps the sign bit right; zero is one 0x00 byte as in num-bigint. */
-export function bigIntToSignedLe(value: bigint): Uint8Array {
-  // Most values (amounts in base units aside) fit 32 bits; those need no bigint arithmetic per byte.
-  if (value >= -0x80000000n && value <= 0x7fffffffn) {
-    let n = Number(value);
-    const small: number[] = [];
-    for (;;) {
-      const byte = n & 0xff;
-      n >>= 8;
-      small.push(byte);
-      const signBit = (byte & 0x80) !== 0;
-      if ((n === 0 && !signBit) || (n === -1 && signBit)) return Uint8Array.from(small);
-    }
-  }
-  // Larger values: the magnitude's hex digits (parsed natively), reversed into bytes, two's complement if negative.
+export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
+  return decodeSignedLe(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length);
+}
+
+/**
+ * The shortest two's complement encoding that keeps the sign bit right (zero is one 0x00 byte, as in num-bigint),
+ * as a length and a writer, so a caller can allocate exactly that much and have it filled in place. A negative value's
+ * bytes are those of its complement `~value` (which is not negative) inverted; so both signs encode from the hex
+ * digits of a non-negative number, parsed natively.
+ */
+function signedLe(value: bigint): { length: number; write: (out: Uint8Array, at: number) => void } {
   const negative = value < 0n;
-  const hex = (negative ? -value : value).toString(16);
-  const len = (hex.length + 1) >> 1;
-  // One more byte where the top bit would read as the sign (or, negative, where the magnitude needs it). Digits are
-  // read from the end, two per byte, without a Buffer in between.
-  const out = new Uint8Array(len + 1);
-  for (let i = 0, j = hex.length; i < len; i++, j -= 2) out[i] = j >= 2 ? (nibble(hex.charCodeAt(j - 2)) << 4) | nibble(hex.charCodeAt(j - 1)) : nibble(hex.charCodeAt(0));
-  if (negative) {
-    let carry = 1;
-    for (let i = 0; i <= len; i++) {
-      const b = (~out[i]! & 0xff) + carry;
-      out[i] = b & 0xff;
-      carry = b >> 8;
-    }
-    // Shortest form: drop a top 0xff whose next byte already carries the sign.
-    let end = len + 1;
-    while (end > 1 && out[end - 1] === 0xff && (out[end - 2]! & 0x80) !== 0) end--;
-    return out.subarray(0, end);
+  const flip = negative ? 0xff : 0;
+  if (value >= -0x80000000n && value <= 0x7fffffffn) {
+    // Most values (amounts in base units aside) fit 32 bits: no bigint arithmetic per byte.
+    const n = Number(value);
+    const magnitude = negative ? ~n : n;
+    const length = magnitude < 0x80 ? 1 : magnitude < 0x8000 ? 2 : magnitude < 0x800000 ? 3 : 4;
+    return {
+      length,
+      write(out, at) {
+        for (let i = 0; i < length; i++) out[at + i] = ((magnitude >>> (8 * i)) & 0xff) ^ flip;
+      },
+    };
   }
-  return (out[len - 1]! & 0x80) !== 0 ? out : out.subarray(0, len);
+  const hex = (negative ? ~value : value).toString(16);
+  const digits = (hex.length + 1) >> 1;
+  // One more byte where the top byte's high bit would read as the sign.
+  const topByte = hex.length & 1 ? nibble(hex.charCodeAt(0)) : (nibble(hex.charCodeAt(0)) << 4) | nibble(hex.charCodeAt(1));
+  const length = topByte >= 0x80 ? digits + 1 : digits;
+  return {
+    length,
+    write(out, at) {
+      for (let i = 0, j = hex.length; i < digits; i++, j -= 2) {
+        out[at + i] = (j >= 2 ? (nibble(hex.charCodeAt(j - 2)) << 4) | nibble(hex.charCodeAt(j - 1)) : nibble(hex.charCodeAt(0))) ^ flip;
+      }
+      if (length > digits) out[at + digits] = flip;
+    },
+  };
+}
+
+export function bigIntToSignedLe(value: bigint): Uint8Array {
+  const { length, write } = signedLe(value);
+  const out = new Uint8Array(length);
+  write(out, 0);
+  return out;
 }

@@ -3,7 +3,7 @@
  * objects in wasm memory. A `Value` is an enum: kind (u32) at +0, padding, 64-bit payload at +8; the
  * payload is either the scalar itself or a pointer.
  */
-import { AscMemory, bigIntFromSignedLe, bigIntToSignedLe } from "./asc.js";
+import { AscMemory } from "./asc.js";
 import { Decimal, decimalToString, normalize } from "./bigdecimal.js";
 
 export type StoreValue =
@@ -46,15 +46,6 @@ export function hexToBytes(hex: string): Uint8Array {
     throw new Error(`"${hex}" is not an even-length hex string`);
   }
   return bytes;
-}
-
-/**
- * Byte encoding of a stored Bytes or BigInt value. (Not memoized in a WeakMap: with hundreds of thousands of live
- * values, V8's ephemeron marking made every major GC take seconds. A value written once per instance is reused
- * through AscMemory.valuePtrs instead.)
- */
-function encodedBytes(value: Extract<StoreValue, { kind: "Bytes" | "BigInt" }>): Uint8Array {
-  return value.kind === "Bytes" ? hexToBytes(value.value) : bigIntToSignedLe(value.value);
 }
 
 export function readDecimal(mem: AscMemory, ptr: number): Decimal {
@@ -105,13 +96,17 @@ export function readValue(mem: AscMemory, ptr: number): StoreValue {
       return { kind, value: mem.readArrayWords(mem.u32(payload)).map((p) => readValue(mem, p)) };
     case "Null":
       return NULL;
-    case "Bytes":
+    case "Bytes": {
+      const value: StoreValue = { kind, value: bytesToHex(mem.readBytes(mem.u32(payload))) };
+      remember(mem, value, ptr);
+      return value;
+    }
     case "BigInt": {
-      const raw = mem.readBytes(mem.u32(payload));
-      const value: StoreValue = kind === "Bytes" ? { kind, value: bytesToHex(raw) } : { kind, value: bigIntFromSignedLe(raw) };
+      const big = mem.u32(payload);
+      const value: StoreValue = { kind, value: mem.readBigInt(big) };
       // graph-node hands a BigInt back in its shortest form; a value the mapping wrote in that form can be handed
       // back as the very object it wrote, the next time the entity is loaded.
-      if (kind === "Bytes" || isShortestSignedLe(raw)) remember(mem, value, ptr);
+      if (mem.isShortestBigInt(big)) remember(mem, value, ptr);
       return value;
     }
     case "Int8":
@@ -160,8 +155,10 @@ export function writeValue(mem: AscMemory, value: StoreValue): number {
       payload = 0n;
       break;
     case "Bytes":
+      payload = BigInt(mem.writeBytes(hexToBytes(value.value)));
+      break;
     case "BigInt":
-      payload = BigInt(mem.writeBytes(encodedBytes(value)));
+      payload = BigInt(mem.writeBigInt(value.value));
       break;
     case "Int8":
     case "Timestamp":
@@ -182,15 +179,6 @@ function remember(mem: AscMemory, value: StoreValue, ptr: number): void {
   }
   mem.valuePtrs.set(value, ptr);
   mem.ptrValues.set(ptr, { value, kind: mem.u32(ptr), lo: mem.u32(ptr + 8), hi: mem.u32(ptr + 12) });
-}
-
-/** Whether little-endian two's complement bytes are the shortest encoding of their number (as bigIntToSignedLe). */
-export function isShortestSignedLe(raw: Uint8Array): boolean {
-  const n = raw.length;
-  if (n <= 1) return n === 1;
-  const top = raw[n - 1]!;
-  const signOfNext = raw[n - 2]! & 0x80;
-  return !((top === 0 && signOfNext === 0) || (top === 0xff && signOfNext !== 0));
 }
 
 /** `Entity` is `TypedMap<string, Value>`: one field, an array of {key, value} entries. */
