@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { buildApi } from "../src/graphql-api.js";
 import { loadManifest } from "../src/manifest.js";
 import { PgStore } from "../src/pg-store.js";
+import { loadCustomIndexes } from "../src/custom-indexes.js";
 import { parseSchema } from "../src/schema.js";
 import { serveGraphql } from "../src/server.js";
 import { FLUSH_CHANGES } from "../src/follower.js";
@@ -78,7 +79,7 @@ async function main() {
     // Queries, on the store the replay left.
     const manifest = loadManifest(join(SUBGRAPH_DIR, "build"));
     const schema = parseSchema(readFileSync(manifest.schemaPath, "utf8"));
-    const store = await PgStore.open(dbDir, schema);
+    const store = await PgStore.open(dbDir, schema, loadCustomIndexes(SUBGRAPH_DIR, schema));
     const head = await store.head();
     const vaults = Number((await store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Vault" WHERE __to = 2147483647`)).rows[0]!.n);
     const api = buildApi(schema, store, { head: () => head, error: () => null, deployment: "bench" });

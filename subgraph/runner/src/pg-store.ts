@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Change } from "./entity-state.js";
 import { decimalToString, parseDecimal } from "./bigdecimal.js";
+import type { CustomIndex } from "./custom-indexes.js";
 import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
 import type { EntityData, StoreValue } from "./values.js";
 
@@ -148,13 +149,13 @@ export class PgStore {
     readonly schema: Schema,
   ) {}
 
-  static async open(dbDir: string | null, schema: Schema): Promise<PgStore> {
+  static async open(dbDir: string | null, schema: Schema, customIndexes: CustomIndex[] = []): Promise<PgStore> {
     const store = new PgStore(await openDatabase(dbDir), schema);
-    await store.migrate();
+    await store.migrate(customIndexes);
     return store;
   }
 
-  private async migrate(): Promise<void> {
+  private async migrate(customIndexes: CustomIndex[]): Promise<void> {
     const ddl: string[] = [
       `CREATE TABLE IF NOT EXISTS _runner_meta (key text PRIMARY KEY, value text NOT NULL)`,
       `CREATE TABLE IF NOT EXISTS _runner_blocks (number int4 PRIMARY KEY, hash text NOT NULL, parent_hash text NOT NULL, timestamp int8 NOT NULL)`,
@@ -178,6 +179,9 @@ export class PgStore {
           ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_${f.name}`)} ON ${t} (${q(f.name)})`);
         }
       }
+    }
+    for (const { entity, fields } of customIndexes) {
+      ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${entity}_custom_${fields.join("_")}`)} ON ${q(entity)} (${fields.map(q).join(", ")})`);
     }
     await this.db.exec(ddl.join(";\n"));
   }

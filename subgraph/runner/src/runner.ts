@@ -11,6 +11,7 @@ import { buildApi } from "./graphql-api.js";
 import { Indexer, type Logger } from "./indexer.js";
 import { loadManifest } from "./manifest.js";
 import { PgStore } from "./pg-store.js";
+import { loadCustomIndexes } from "./custom-indexes.js";
 import { parseSchema } from "./schema.js";
 import { serveGraphql } from "./server.js";
 
@@ -41,7 +42,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const schema = parseSchema(schemaSource);
   // graph-node names a deployment by the manifest's IPFS hash; a content hash plays that role here.
   const deployment = `local-${createHash("sha256").update(readFileSync(join(manifest.dir, "subgraph.yaml"))).update(schemaSource).digest("hex").slice(0, 16)}`;
-  const store = await PgStore.open(options.dbDir, schema);
+  const store = await PgStore.open(options.dbDir, schema, loadCustomIndexes(options.subgraphDir, schema));
   const state = new EntityState(schema);
   const indexer = new Indexer(manifest, state, options.logger ?? (() => {}));
   const follower = new Follower(options.rpcUrl, indexer, state, store);

@@ -10,6 +10,7 @@ import { syntheticBlock, type BlockInfo, type TransactionInfo } from "./ethereum
 import { Indexer, type RawLog } from "./indexer.js";
 import { loadManifest } from "./manifest.js";
 import { PgStore } from "./pg-store.js";
+import { loadCustomIndexes } from "./custom-indexes.js";
 import { parseSchema } from "./schema.js";
 
 export interface ReplayBlock {
@@ -35,7 +36,7 @@ export interface ThroughputResult {
 export async function measureThroughput(options: { subgraphDir: string; dbDir: string | null; blocks: Iterable<ReplayBlock> | AsyncIterable<ReplayBlock>; batchBlocks?: number; flushChanges?: number }): Promise<ThroughputResult> {
   const manifest = loadManifest(join(options.subgraphDir, "build"));
   const schema = parseSchema(readFileSync(manifest.schemaPath, "utf8"));
-  const store = await PgStore.open(options.dbDir, schema);
+  const store = await PgStore.open(options.dbDir, schema, loadCustomIndexes(options.subgraphDir, schema));
   const state = new EntityState(schema);
   const indexer = new Indexer(manifest, state);
   const batch = options.batchBlocks ?? 500;

@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { graphql } from "graphql";
+import { buildApi } from "./subgraph/runner/src/graphql-api.js";
+import { loadManifest } from "./subgraph/runner/src/manifest.js";
+import { PgStore } from "./subgraph/runner/src/pg-store.js";
+import { parseSchema } from "./subgraph/runner/src/schema.js";
+import { readAnalystQueries } from "./subgraph/runner/test/readme-queries.js";
+const manifest = loadManifest(join("subgraph", "build"));
+const schema = parseSchema(readFileSync(manifest.schemaPath, "utf8"));
+const store = await PgStore.open(process.argv[2]!, schema);
+const head = await store.head();
+const api = buildApi(schema, store, { head: () => head, error: () => null, deployment: "bench" });
+const q = readAnalystQueries().find((x) => x.number === Number(process.argv[3] ?? 1))!;
+const orig = store.db.query.bind(store.db);
+let log: { sql: string; ms: number; rows: number }[] = [];
+(store.db as any).query = async (sql: string, params?: unknown[]) => { const t = performance.now(); const r = await orig(sql, params as any); log.push({ sql, ms: performance.now() - t, rows: r.rows.length }); return r; };
+for (let i = 0; i < 8; i++) { log = []; const t = performance.now(); const r = await graphql({ schema: api, source: q.query, contextValue: {} }); const total = performance.now() - t; if (r.errors) throw new Error(JSON.stringify(r.errors)); const js = JSON.stringify(r).length;
+  if (i >= 6) { console.log(`total ${total.toFixed(1)} ms, sql ${log.reduce((a, b) => a + b.ms, 0).toFixed(1)} ms in ${log.length} queries, json ${js} bytes`); for (const l of log) console.log(`  ${l.ms.toFixed(1)} ms ${l.rows} rows: ${l.sql.slice(0, 400).replace(/\s+/g, " ")}`); } }
+await store.close();
