@@ -303,6 +303,40 @@ export function countVault(classId: i32, bucket: string, by: i32): void {
   }
 }
 
+/**
+ * Moves one vault within the distributions: out of `fromBucket` of class `fromClass`, into `toBucket` of class
+ * `toClass` (class 0: no collateral). The same counts as countVault(from, -1) then countVault(to, +1), but each
+ * distribution is loaded and saved once, and only if its counts change: this runs for most valuations and every
+ * collateral move, and each load and save marshals the whole entity across the wasm boundary.
+ */
+export function moveVault(fromClass: i32, fromBucket: string, toClass: i32, toBucket: string): void {
+  if (fromBucket != toBucket) {
+    let p = getHealthDistribution("protocol");
+    bump(p, fromBucket, -1);
+    bump(p, toBucket, 1);
+    p.save();
+  }
+  if (fromClass == toClass) {
+    if (fromClass > 0 && fromBucket != toBucket) {
+      let c = getHealthDistribution(fromClass.toString());
+      bump(c, fromBucket, -1);
+      bump(c, toBucket, 1);
+      c.save();
+    }
+    return;
+  }
+  if (fromClass > 0) {
+    let from = getHealthDistribution(fromClass.toString());
+    bump(from, fromBucket, -1);
+    from.save();
+  }
+  if (toClass > 0) {
+    let to = getHealthDistribution(toClass.toString());
+    bump(to, toBucket, 1);
+    to.save();
+  }
+}
+
 /** Vault class id for bucket bookkeeping: 0 while it holds no fleet. */
 export function vaultClassId(vault: Vault): i32 {
   let c = vault.collateralClass;
@@ -327,8 +361,7 @@ export function refreshVaultHealth(vault: Vault, fleetValue: BigInt, now: BigInt
   vault.collateralValue = classId == 0 ? ZERO : fleetValue;
   let bucket = bucketOf(vault.health);
   if (bucket != oldBucket) {
-    countVault(classId, oldBucket, -1);
-    countVault(classId, bucket, 1);
+    moveVault(classId, oldBucket, classId, bucket);
     vault.healthBucket = bucket;
   }
 }
@@ -478,14 +511,13 @@ export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows):
       fleet.save();
     }
   }
-  countVault(classId, vault.healthBucket, -1);
+  moveVault(classId, vault.healthBucket, 0, "none");
   vault.collateralClass = null;
   vault.fleet = null;
   vault.collateralValue = ZERO;
   vault.debt = ZERO;
   vault.health = null;
   vault.healthBucket = "none";
-  countVault(0, "none", 1);
   let p = getProtocol();
   if (classId > 0) {
     let cls = loadClass(classId);

@@ -31,6 +31,7 @@ import {
 } from "../generated/schema";
 import {
   countVault,
+  moveVault,
   eventId,
   Flows,
   getAccount,
@@ -254,11 +255,10 @@ function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.
     value = fleet.value;
   }
   let cls = loadClass(classId);
-  countVault(0, vault.healthBucket, -1);
+  moveVault(0, vault.healthBucket, classId, vault.healthBucket);
   vault.collateralClass = cls.id;
   vault.fleet = fleetId.toString();
   vault.collateralValue = value;
-  countVault(classId, vault.healthBucket, 1);
   cls.openPositionCount += 1;
   cls.totalDepositBalanceUSD = cls.totalDepositBalanceUSD.plus(value);
   cls.lastUpdatedTimestamp = event.block.timestamp;

@@ -25,6 +25,13 @@ function kindMatches(field: FieldDef, value: StoreValue): boolean {
   return value.kind === field.kind;
 }
 
+function coversAll(data: EntityData, existing: EntityData): boolean {
+  if (data.size < existing.size) return false;
+  for (const key of existing.keys()) if (!data.has(key)) return false;
+  return true;
+}
+
+/** Takes ownership of the maps passed to `set`: the host builds a fresh one per store.set. */
 export class EntityState {
   private readonly current = new Map<string, Map<string, EntityData>>();
   private pending = new Map<string, Map<string, EntityData | null>>();
@@ -133,7 +140,7 @@ export class EntityState {
       const next = this.seriesIds.get(entity) ?? 1n;
       this.seriesIds.set(entity, next + 1n);
       id = next.toString();
-      merged = new Map(data);
+      merged = data;
       merged.set("id", { kind: "Int8", value: next });
       merged.set("timestamp", { kind: "Timestamp", value: this.blockTimestamp * MICROS });
     } else {
@@ -141,9 +148,9 @@ export class EntityState {
       if (def.immutable && existing && !this.pending.get(entity)?.has(id)) {
         throw new Error(`entity ${entity}[${id}] is immutable and already exists; immutable entities can only be created once`);
       }
-      // store.set merges onto the stored version; a Null value unsets the field.
-      merged = new Map(existing ?? []);
-      for (const [k, v] of data) merged.set(k, v);
+      // store.set merges onto the stored version; a Null value unsets the field. A mapping that loaded the entity
+      // sends every field back, and then `data` (a fresh map from the wasm memory, owned here) is the merge.
+      merged = existing === null || coversAll(data, existing) ? data : new Map([...existing, ...data]);
       // The stored version was checked when it was set: only the incoming values need checking, and required
       // fields only where the entity is new or a value was unset.
       let unset = false;
