@@ -194,7 +194,7 @@ export class Follower {
         next = number + 1;
         break;
       }
-      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.flush(null);
+      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.flush(null, false);
     }
     if (!error && next === to + 1) {
       // Record the range end, so the next poll's reorg check has a recent hash even without events.
@@ -206,9 +206,21 @@ export class Follower {
     return next;
   }
 
-  private async flush(error: IndexingError | null): Promise<void> {
+  /** The previous flush, while the store's thread writes it. */
+  private inFlight: Promise<void> = Promise.resolve();
+
+  /**
+   * Hands the committed blocks to the store after the previous hand-over is written. Mid-range (`wait` false) it
+   * returns at once, so the mappings run on while the store's thread writes; a failed write surfaces at the next flush.
+   */
+  private async flush(error: IndexingError | null, wait = true): Promise<void> {
+    await this.inFlight;
     const { blocks, dataSources } = this.indexer.takeCommitted();
-    await this.store.flush(this.state.takeChanges(), blocks, error, dataSources);
-    if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
+    const written = this.store.flush(this.state.takeChanges(), blocks, error, dataSources).then(() => {
+      if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
+    });
+    written.catch(() => {}); // observed by the next flush, which awaits it
+    this.inFlight = written;
+    if (wait) await written;
   }
 }

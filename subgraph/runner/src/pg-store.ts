@@ -3,13 +3,10 @@
  * [__from, __to), as graph-node's block ranges. Time travel reads the version whose range holds the
  * block; a reorg deletes versions born after the common ancestor and reopens those it closed.
  */
-import { cpSync, existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import type { Change } from "./entity-state.js";
 import { decimalToString, parseDecimal } from "./bigdecimal.js";
 import type { CustomIndex } from "./custom-indexes.js";
+import { openDatabase, type Database, type Statement } from "./database.js";
 import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
 import type { EntityData, StoreValue } from "./values.js";
 
@@ -123,29 +120,9 @@ export function rowToEntity(def: EntityDef, row: Record<string, unknown>): Entit
   return out;
 }
 
-/** An initialized empty cluster is copied instead of running initdb again (10–20 s on two cores). */
-async function openDatabase(dbDir: string | null): Promise<PGlite> {
-  if (dbDir === null) return PGlite.create();
-  if (!existsSync(join(dbDir, "PG_VERSION"))) {
-    const template = join(tmpdir(), "gpu-credit-runner-pglite-template-0.5.16");
-    if (!existsSync(join(template, "PG_VERSION"))) {
-      const seed = await PGlite.create(`${template}.tmp-${process.pid}`);
-      await seed.close();
-      try {
-        cpSync(`${template}.tmp-${process.pid}`, template, { recursive: true, errorOnExist: false, force: false });
-      } catch {
-        // another process made it first
-      }
-    }
-    mkdirSync(dbDir, { recursive: true });
-    cpSync(template, dbDir, { recursive: true });
-  }
-  return PGlite.create(dbDir);
-}
-
 export class PgStore {
   private constructor(
-    readonly db: PGlite,
+    readonly db: Database,
     readonly schema: Schema,
   ) {}
 
@@ -277,59 +254,59 @@ export class PgStore {
       if (!list) byEntity.set(c.entity, (list = []));
       list.push(c);
     }
-    await this.db.transaction(async (tx) => {
-      for (const [entity, list] of byEntity) {
-        const def = this.schema.entities.get(entity)!;
-        const fields = storedFields(def);
-        const t = q(entity);
-        const idType = columnType(def.fieldMap.get("id")!);
-        const firstChange = new Map<string, number>();
-        const nextChange = new Map<Change, number>();
-        const lastSeen = new Map<string, Change>();
-        for (const c of list) {
-          if (!firstChange.has(c.id)) firstChange.set(c.id, c.block);
-          const prev = lastSeen.get(c.id);
-          if (prev) nextChange.set(prev, c.block);
-          lastSeen.set(c.id, c);
-        }
-        if (!def.immutable) {
-          const closes = [...firstChange].map(([id, block]) => ({ id, b: block }));
-          await tx.query(
-            `UPDATE ${t} SET __to = x.b FROM jsonb_to_recordset($1::jsonb) AS x(id ${idType}, b int4) WHERE ${t}.id = x.id AND ${t}.__to = ${OPEN}`,
-            [JSON.stringify(closes)],
-          );
-        }
-        // New versions go in through COPY … FROM a CSV blob: about four times faster in PGlite than an INSERT from
-        // jsonb_to_recordset, which parses one large JSON document and converts every field twice.
-        const lines: string[] = [];
-        for (const c of list) {
-          if (!c.data) continue;
-          let line = `${c.block},${nextChange.get(c) ?? OPEN}`;
-          for (const f of fields) {
-            const v = c.data.get(f.name);
-            line += "," + (v ? csvField(v) : "");
-          }
-          lines.push(line);
-        }
-        if (lines.length > 0) {
-          const colList = ["__from", "__to", ...fields.map((f) => f.name)];
-          await tx.query(`COPY ${t} (${colList.map(q).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([lines.join("\n")]) });
-        }
+    const statements: Statement[] = [];
+    for (const [entity, list] of byEntity) {
+      const def = this.schema.entities.get(entity)!;
+      const fields = storedFields(def);
+      const t = q(entity);
+      const idType = columnType(def.fieldMap.get("id")!);
+      const firstChange = new Map<string, number>();
+      const nextChange = new Map<Change, number>();
+      const lastSeen = new Map<string, Change>();
+      for (const c of list) {
+        if (!firstChange.has(c.id)) firstChange.set(c.id, c.block);
+        const prev = lastSeen.get(c.id);
+        if (prev) nextChange.set(prev, c.block);
+        lastSeen.set(c.id, c);
       }
-      if (blocks.length > 0) {
-        await tx.query(
-          `INSERT INTO _runner_blocks (number, hash, parent_hash, timestamp) SELECT number, hash, parent_hash, timestamp FROM jsonb_to_recordset($1::jsonb) AS x(number int4, hash text, parent_hash text, timestamp int8)
-           ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp`,
-          [JSON.stringify(blocks.map((b) => ({ number: b.number, hash: b.hash, parent_hash: b.parentHash, timestamp: b.timestamp.toString() })))],
-        );
+      if (!def.immutable) {
+        const closes = [...firstChange].map(([id, block]) => ({ id, b: block }));
+        statements.push({
+          sql: `UPDATE ${t} SET __to = x.b FROM jsonb_to_recordset($1::jsonb) AS x(id ${idType}, b int4) WHERE ${t}.id = x.id AND ${t}.__to = ${OPEN}`,
+          params: [JSON.stringify(closes)],
+        });
       }
-      for (const ds of dataSources) {
-        await tx.query(`INSERT INTO _runner_data_sources (block, template, address, context) VALUES ($1, $2, $3, $4)`, [ds.block, ds.template, ds.address, JSON.stringify(ds.context)]);
+      // New versions go in through COPY … FROM a CSV blob: about four times faster in PGlite than an INSERT from
+      // jsonb_to_recordset, which parses one large JSON document and converts every field twice.
+      const lines: string[] = [];
+      for (const c of list) {
+        if (!c.data) continue;
+        let line = `${c.block},${nextChange.get(c) ?? OPEN}`;
+        for (const f of fields) {
+          const v = c.data.get(f.name);
+          line += "," + (v ? csvField(v) : "");
+        }
+        lines.push(line);
       }
-      if (error) {
-        await tx.query(`INSERT INTO _runner_meta (key, value) VALUES ('error', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [JSON.stringify(error)]);
+      if (lines.length > 0) {
+        const colList = ["__from", "__to", ...fields.map((f) => f.name)];
+        statements.push({ sql: `COPY ${t} (${colList.map(q).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, csv: lines.join("\n") });
       }
-    });
+    }
+    if (blocks.length > 0) {
+      statements.push({
+        sql: `INSERT INTO _runner_blocks (number, hash, parent_hash, timestamp) SELECT number, hash, parent_hash, timestamp FROM jsonb_to_recordset($1::jsonb) AS x(number int4, hash text, parent_hash text, timestamp int8)
+         ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp`,
+        params: [JSON.stringify(blocks.map((b) => ({ number: b.number, hash: b.hash, parent_hash: b.parentHash, timestamp: b.timestamp.toString() })))],
+      });
+    }
+    for (const ds of dataSources) {
+      statements.push({ sql: `INSERT INTO _runner_data_sources (block, template, address, context) VALUES ($1, $2, $3, $4)`, params: [ds.block, ds.template, ds.address, JSON.stringify(ds.context)] });
+    }
+    if (error) {
+      statements.push({ sql: `INSERT INTO _runner_meta (key, value) VALUES ('error', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, params: [JSON.stringify(error)] });
+    }
+    await this.db.batch(statements);
   }
 
   async dataSources(): Promise<{ block: number; template: string; address: string; context: unknown }[]> {
@@ -341,19 +318,16 @@ export class PgStore {
 
   /** Undo every block after `ancestor`: versions born later go, versions they closed reopen. */
   async rollback(ancestor: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      for (const def of this.schema.entities.values()) {
-        if (def.aggregation) continue;
-        const t = q(def.name);
-        await tx.query(`DELETE FROM ${t} WHERE __from > $1`, [ancestor]);
-        await tx.query(`UPDATE ${t} SET __to = ${OPEN} WHERE __to > $1 AND __to <> ${OPEN}`, [ancestor]);
-      }
-      await tx.query(`DELETE FROM _runner_blocks WHERE number > $1`, [ancestor]);
-      await tx.query(`DELETE FROM _runner_data_sources WHERE block > $1`, [ancestor]);
-      const err = await tx.query<{ value: string }>(`SELECT value FROM _runner_meta WHERE key = 'error'`);
-      if (err.rows[0] && (JSON.parse(err.rows[0].value) as IndexingError).block > ancestor) {
-        await tx.query(`DELETE FROM _runner_meta WHERE key = 'error'`);
-      }
-    });
+    const statements: Statement[] = [];
+    for (const def of this.schema.entities.values()) {
+      if (def.aggregation) continue;
+      const t = q(def.name);
+      statements.push({ sql: `DELETE FROM ${t} WHERE __from > $1`, params: [ancestor] });
+      statements.push({ sql: `UPDATE ${t} SET __to = ${OPEN} WHERE __to > $1 AND __to <> ${OPEN}`, params: [ancestor] });
+    }
+    statements.push({ sql: `DELETE FROM _runner_blocks WHERE number > $1`, params: [ancestor] });
+    statements.push({ sql: `DELETE FROM _runner_data_sources WHERE block > $1`, params: [ancestor] });
+    statements.push({ sql: `DELETE FROM _runner_meta WHERE key = 'error' AND (value::jsonb ->> 'block')::int > $1`, params: [ancestor] });
+    await this.db.batch(statements);
   }
 }
