@@ -25,10 +25,21 @@ function kindMatches(field: FieldDef, value: StoreValue): boolean {
   return value.kind === field.kind;
 }
 
+function idOf(data: EntityData): string {
+  const id = data.get("id");
+  return id && "value" in id ? String(id.value) : "";
+}
+
 function coversAll(data: EntityData, existing: EntityData): boolean {
   if (data.size < existing.size) return false;
   for (const key of existing.keys()) if (!data.has(key)) return false;
   return true;
+}
+
+/** Where committed immutable entities are read back from once the state has handed them to the store. */
+export interface Archive {
+  loadSync(entity: string, id: string): EntityData | null;
+  relatedSync(entity: string, field: string, id: string): EntityData[];
 }
 
 /** Takes ownership of the maps passed to `set`: the host builds a fresh one per store.set. */
@@ -40,13 +51,23 @@ export class EntityState {
   private block = -1;
   private blockTimestamp = 0n;
 
-  constructor(readonly schema: Schema) {
+  /**
+   * With an archive, committed immutable entities leave memory when their changes are taken for the store: they are
+   * most of the versions (every event record), mappings rarely load one again, and kept they would grow memory with the
+   * chain's history. A load of one reads it back from the archive, which answers after the write it was handed in.
+   */
+  constructor(
+    readonly schema: Schema,
+    private readonly archive: Archive | null = null,
+  ) {
     for (const e of schema.entities.values()) if (!e.timeseries && !e.aggregation) this.current.set(e.name, new Map());
   }
 
   /** Replace everything with what the database holds (start and after a rollback). */
   reset(current: Map<string, Map<string, EntityData>>, seriesIds: Map<string, bigint>): void {
     for (const [name, rows] of current) this.current.set(name, rows);
+    // The store does not hand immutable entities back (it answers loads of them instead): none may outlive a rollback.
+    if (this.archive) for (const name of this.current.keys()) if (!current.has(name) && this.def(name).immutable) this.current.set(name, new Map());
     for (const [name, next] of seriesIds) this.seriesIds.set(name, next);
     this.pending.clear();
     this.changes = [];
@@ -76,9 +97,13 @@ export class EntityState {
     this.pending = new Map();
   }
 
+  /** The committed versions, handed to the store; from now on the store holds the immutable ones (see the constructor). */
   takeChanges(): Change[] {
     const out = this.changes;
     this.changes = [];
+    if (this.archive) {
+      for (const c of out) if (c.data && this.def(c.entity).immutable) this.current.get(c.entity)?.delete(c.id);
+    }
     return out;
   }
 
@@ -102,9 +127,16 @@ export class EntityState {
     if (def.timeseries || def.aggregation) {
       throw new Error(`${entity} is a timeseries or aggregation; graph-node does not let mappings load those`);
     }
+    const held = this.inMemory(entity, id);
+    if (held !== undefined) return held;
+    return def.immutable && this.archive ? this.archive.loadSync(entity, id) : null;
+  }
+
+  /** The pending or current version; undefined when memory has no answer (null: removed in this block). */
+  private inMemory(entity: string, id: string): EntityData | null | undefined {
     const p = this.pending.get(entity);
     if (p?.has(id)) return p.get(id) ?? null;
-    return this.current.get(entity)?.get(id) ?? null;
+    return this.current.get(entity)?.get(id);
   }
 
   getInBlock(entity: string, id: string): EntityData | null {
@@ -124,6 +156,10 @@ export class EntityState {
       if (v.kind === "Array") return v.value.some((x) => "value" in x && String(x.value) === id);
       return "value" in v && String(v.value) === id;
     };
+    const target = this.def(f.reference);
+    if (target.immutable && this.archive) {
+      for (const data of this.archive.relatedSync(f.reference, f.derivedFrom!, id)) out.set(idOf(data), data);
+    }
     for (const [rid, data] of this.current.get(f.reference) ?? []) if (matches(data)) out.set(rid, data);
     for (const [rid, data] of this.pending.get(f.reference) ?? []) {
       if (data && matches(data)) out.set(rid, data);
@@ -144,7 +180,9 @@ export class EntityState {
       merged.set("id", { kind: "Int8", value: next });
       merged.set("timestamp", { kind: "Timestamp", value: this.blockTimestamp * MICROS });
     } else {
-      const existing = this.get(entity, id);
+      // Memory only: an immutable entity created twice across flushes is refused by the store's unique index instead
+      // of a read back per create.
+      const existing = this.inMemory(entity, id) ?? null;
       if (def.immutable && existing && !this.pending.get(entity)?.has(id)) {
         throw new Error(`entity ${entity}[${id}] is immutable and already exists; immutable entities can only be created once`);
       }

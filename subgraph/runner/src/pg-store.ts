@@ -145,6 +145,8 @@ export class PgStore {
       ddl.push(`CREATE TABLE IF NOT EXISTS ${t} (__vid bigserial PRIMARY KEY, __from int4 NOT NULL, __to int4 NOT NULL, ${cols.join(", ")})`);
       ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_id_range`)} ON ${t} (id, __to, __from)`);
       ddl.push(`CREATE INDEX IF NOT EXISTS ${q(`${def.name}_from`)} ON ${t} (__from)`);
+      // An immutable entity has one version: the host keeps no copy of committed ones to check a second create against.
+      if (def.immutable && !def.timeseries) ddl.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${def.name}_id_once`)} ON ${t} (id)`);
       for (const f of storedFields(def)) {
         if (f.name === "id") continue;
         if (f.reference) {
@@ -225,7 +227,27 @@ export class PgStore {
     return r.rows[0] ? BigInt(r.rows[0].t) : null;
   }
 
-  /** Latest versions of every entity handlers may load, plus the next id of each timeseries. */
+  /** The current version of one entity, read synchronously: for a mapping's load of an entity the host let go of. */
+  loadSync(entity: string, id: string): EntityData | null {
+    const def = this.schema.entities.get(entity)!;
+    const cols = storedFields(def).map((f) => selectExpr(f)).join(", ");
+    const [row] = this.db.querySync(`SELECT ${cols} FROM ${q(entity)} WHERE id = $1 AND __to = ${OPEN}`, [id]);
+    return row ? rowToEntity(def, row) : null;
+  }
+
+  /** Current `entity` rows whose `field` references (or lists) `id`, read synchronously, for `loadRelated`. */
+  relatedSync(entity: string, field: string, id: string): EntityData[] {
+    const def = this.schema.entities.get(entity)!;
+    const f = def.fieldMap.get(field)!;
+    const cols = storedFields(def).map((x) => selectExpr(x)).join(", ");
+    const match = f.list ? `${q(field)} @> jsonb_build_array($1::text)` : `${q(field)} = $1`;
+    return this.db.querySync(`SELECT ${cols} FROM ${q(entity)} WHERE ${match} AND __to = ${OPEN}`, [id]).map((row) => rowToEntity(def, row));
+  }
+
+  /**
+   * Latest versions of the entities the host keeps in memory (all but the immutable ones, which it reads back from
+   * here when a mapping loads one), plus the next id of each timeseries.
+   */
   async loadCurrent(): Promise<{ current: Map<string, Map<string, EntityData>>; seriesIds: Map<string, bigint> }> {
     const current = new Map<string, Map<string, EntityData>>();
     const seriesIds = new Map<string, bigint>();
@@ -236,6 +258,7 @@ export class PgStore {
         seriesIds.set(def.name, BigInt(r.rows[0]?.m ?? "0") + 1n);
         continue;
       }
+      if (def.immutable) continue;
       const cols = storedFields(def).map((f) => selectExpr(f)).join(", ");
       const r = await this.db.query<Record<string, unknown>>(`SELECT ${cols} FROM ${q(def.name)} WHERE __to = ${OPEN}`);
       current.set(def.name, new Map(r.rows.map((row) => [String(row.id), rowToEntity(def, row)])));

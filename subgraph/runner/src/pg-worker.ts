@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
-import type { Reply, Request } from "./database.js";
+import { SYNC, type Reply, type Request } from "./database.js";
 
 /** An initialized empty cluster is copied instead of running initdb again (10–20 s on two cores). */
 async function open(dbDir: string | null): Promise<PGlite> {
@@ -34,6 +34,23 @@ async function run(db: PGlite, request: Request): Promise<unknown[]> {
   switch (request.op) {
     case "query":
       return (await db.query(request.sql, request.params ?? [])).rows;
+    case "querySync": {
+      let state: number = SYNC.rows;
+      let answer: Buffer;
+      try {
+        answer = Buffer.from(JSON.stringify((await db.query(request.sql, request.params ?? [])).rows));
+      } catch (error) {
+        state = SYNC.error;
+        answer = Buffer.from(JSON.stringify({ message: (error as Error).message }));
+      }
+      const control = new Int32Array(request.control);
+      if (answer.length > request.data.byteLength) state = SYNC.tooLarge;
+      else new Uint8Array(request.data).set(answer);
+      Atomics.store(control, 1, answer.length);
+      Atomics.store(control, 0, state);
+      Atomics.notify(control, 0);
+      return [];
+    }
     case "exec":
       await db.exec(request.sql);
       return [];

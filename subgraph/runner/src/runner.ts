@@ -43,7 +43,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   // graph-node names a deployment by the manifest's IPFS hash; a content hash plays that role here.
   const deployment = `local-${createHash("sha256").update(readFileSync(join(manifest.dir, "subgraph.yaml"))).update(schemaSource).digest("hex").slice(0, 16)}`;
   const store = await PgStore.open(options.dbDir, schema, loadCustomIndexes(options.subgraphDir, schema));
-  const state = new EntityState(schema);
+  const state = new EntityState(schema, store);
   const indexer = new Indexer(manifest, state, options.logger ?? (() => {}));
   const follower = new Follower(options.rpcUrl, indexer, state, store);
   await follower.init();

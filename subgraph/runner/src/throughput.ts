@@ -39,7 +39,7 @@ export async function measureThroughput(options: { subgraphDir: string; dbDir: s
   const manifest = loadManifest(join(options.subgraphDir, "build"));
   const schema = parseSchema(readFileSync(manifest.schemaPath, "utf8"));
   const store = await PgStore.open(options.dbDir, schema, loadCustomIndexes(options.subgraphDir, schema));
-  const state = new EntityState(schema);
+  const state = new EntityState(schema, store);
   const indexer = new Indexer(manifest, state);
   const batch = options.batchBlocks ?? 500;
   let peakRss = process.memoryUsage().rss;
