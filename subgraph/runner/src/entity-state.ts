@@ -1,7 +1,8 @@
 /**
- * The entities as handlers see them: the latest version of every (non-timeseries) entity in memory, plus
- * the current block's uncommitted writes. Host store functions are synchronous, so reads never reach the
- * database; the database is the durable, versioned copy (see pg-store.ts), loaded into this at start.
+ * The entities as handlers see them: the latest version of every mutable entity in memory, plus the current block's
+ * uncommitted writes. Host store functions are synchronous, so these reads never reach the database; the database is
+ * the durable, versioned copy (see pg-store.ts), loaded into this at start. Immutable entities (event records) stay
+ * only until they are handed to the store, which answers the rare later load of one (see the constructor).
  * A block's writes either all commit (become a Change list for the next flush) or are all discarded.
  */
 import type { EntityDef, FieldDef, Schema } from "./schema.js";
