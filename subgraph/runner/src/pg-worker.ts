@@ -27,28 +27,33 @@ async function open(dbDir: string | null): Promise<PGlite> {
 }
 
 const port = parentPort!;
-const opening = open((workerData as { dbDir: string | null }).dbDir);
+const { dbDir } = workerData as { dbDir: string | null };
+const opening = open(dbDir).catch((error: Error) => {
+  throw new Error(`cannot open the subgraph store in ${dbDir}: ${error.message}; point dbDir at an empty or absent directory, or at a store this runner wrote`);
+});
+opening.catch(() => {}); // each request reports it
 let queue: Promise<void> = Promise.resolve();
+
+/** Wakes the thread blocked in `querySync` with the answer, or with the size it needs when the buffer is too small. */
+function answerSync(request: Extract<Request, { op: "querySync" }>, state: number, answer: Buffer): void {
+  const control = new Int32Array(request.control);
+  if (answer.length > request.data.byteLength) state = SYNC.tooLarge;
+  else new Uint8Array(request.data).set(answer);
+  Atomics.store(control, 1, answer.length);
+  Atomics.store(control, 0, state);
+  Atomics.notify(control, 0);
+}
 
 async function run(db: PGlite, request: Request): Promise<unknown[]> {
   switch (request.op) {
     case "query":
       return (await db.query(request.sql, request.params ?? [])).rows;
     case "querySync": {
-      let state: number = SYNC.rows;
-      let answer: Buffer;
       try {
-        answer = Buffer.from(JSON.stringify((await db.query(request.sql, request.params ?? [])).rows));
+        answerSync(request, SYNC.rows, Buffer.from(JSON.stringify((await db.query(request.sql, request.params ?? [])).rows)));
       } catch (error) {
-        state = SYNC.error;
-        answer = Buffer.from(JSON.stringify({ message: (error as Error).message }));
+        answerSync(request, SYNC.error, Buffer.from(JSON.stringify({ message: (error as Error).message })));
       }
-      const control = new Int32Array(request.control);
-      if (answer.length > request.data.byteLength) state = SYNC.tooLarge;
-      else new Uint8Array(request.data).set(answer);
-      Atomics.store(control, 1, answer.length);
-      Atomics.store(control, 0, state);
-      Atomics.notify(control, 0);
       return [];
     }
     case "exec":
@@ -74,6 +79,8 @@ port.on("message", (request: Request) => {
     } catch (error) {
       const e = error as Error & { code?: string };
       reply = { id: request.id, error: { message: e.message, ...(e.code ? { code: e.code } : {}) } };
+      // A database that failed to open fails a blocked reader too, instead of leaving it to time out.
+      if (request.op === "querySync") answerSync(request, SYNC.error, Buffer.from(JSON.stringify({ message: e.message })));
     }
     port.postMessage(reply);
   });

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "mocha";
 import { EntityState } from "../src/entity-state.js";
 import { PgStore } from "../src/pg-store.js";
@@ -74,5 +77,17 @@ describe("store thread: immutable entities leave memory and are read back", func
       // The thread keeps serving after a failed read.
       assert.deepEqual(store.db.querySync(`SELECT 1 AS one`), [{ one: 1 }]);
     });
+  });
+
+  it("names the directory and the fix when the store cannot open, and leaves the path as it was", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "store-thread-"));
+    const file = join(dir, "not-a-directory");
+    writeFileSync(file, "x");
+    try {
+      await assert.rejects(PgStore.open(file, schema), (e: Error) => e.message.includes(`cannot open the subgraph store in ${file}`) && e.message.includes("point dbDir at"));
+      assert.equal(readFileSync(file, "utf8"), "x");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
