@@ -345,16 +345,17 @@ export function vaultClassId(vault: Vault): i32 {
 
 /**
  * Recomputes a vault's debt (projected to `now`), collateral value and health, and moves it to its new bucket.
- * The vault must already be counted in its current bucket under its current class.
+ * The vault must already be counted in its current bucket under its current class. A handler that holds the vault's
+ * class, as saved, passes it as `loaded` and spares a load of the whole entity.
  */
-export function refreshVaultHealth(vault: Vault, fleetValue: BigInt, now: BigInt): void {
+export function refreshVaultHealth(vault: Vault, fleetValue: BigInt, now: BigInt, loaded: CollateralClass | null = null): void {
   let oldBucket = vault.healthBucket;
   let classId = vaultClassId(vault);
   if (classId == 0 || vault.normDebt.isZero()) {
     vault.debt = ZERO;
     vault.health = null;
   } else {
-    let cls = loadClass(classId);
+    let cls = loaded !== null && loaded.classId == classId ? (loaded as CollateralClass) : loadClass(classId);
     vault.debt = rMulUp(vault.normDebt, projectedRate(cls, now));
     vault.health = healthOf(fleetValue, cls.liquidationThreshold, vault.debt);
   }

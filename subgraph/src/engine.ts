@@ -19,6 +19,7 @@ import {
   LiquidatorSet,
 } from "../generated/CreditEngine/CreditEngine";
 import {
+  Protocol,
   Borrow,
   CollateralClass,
   CollateralMove,
@@ -246,7 +247,7 @@ export function handleInterestMinted(event: InterestMinted): void {
 // ---------------------------------------------------------------------------------------------------- collateral
 
 /** A fleet enters a vault: the vault joins the class's counts and the fleet's value joins the collateral totals. */
-function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.Event): BigInt {
+function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.Event, p: Protocol): BigInt {
   let fleet = Fleet.load(fleetId.toString());
   let value = ZERO;
   if (fleet != null) {
@@ -263,7 +264,6 @@ function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.
   cls.totalDepositBalanceUSD = cls.totalDepositBalanceUSD.plus(value);
   cls.lastUpdatedTimestamp = event.block.timestamp;
   cls.save();
-  let p = getProtocol();
   p.totalDepositBalanceUSD = p.totalDepositBalanceUSD.plus(value);
   writeProtocolPoint(event, p, new RiskFlows());
   writeClassPoint(event, cls, new Flows());
@@ -278,7 +278,6 @@ export function handleVaultOpened(event: VaultOpened): void {
   let p = getProtocol();
   p.openPositionCount += 1;
   p.cumulativePositionCount += 1;
-  p.save();
 
   let vault = new Vault(event.params.vaultId.toString());
   vault.vaultId = event.params.vaultId;
@@ -297,14 +296,14 @@ export function handleVaultOpened(event: VaultOpened): void {
   vault.liquidationCount = 0;
   vault.openedTimestamp = event.block.timestamp;
   countVault(0, "none", 1);
-  let value = lockFleet(vault, event.params.fleetId, event.params.classId, event);
+  let value = lockFleet(vault, event.params.fleetId, event.params.classId, event, p);
   touchVault(vault, event);
   recordMove(event, vault, event.params.fleetId.toString(), "opened", event.params.classId, null, value);
 }
 
 export function handleCollateralAdded(event: CollateralAdded): void {
   let vault = loadVault(event.params.vaultId);
-  let value = lockFleet(vault, event.params.fleetId, event.params.classId, event);
+  let value = lockFleet(vault, event.params.fleetId, event.params.classId, event, getProtocol());
   touchVault(vault, event);
   recordMove(event, vault, event.params.fleetId.toString(), "added", event.params.classId, null, value);
 }
@@ -360,7 +359,7 @@ export function handleBorrowed(event: Borrowed): void {
   vault.peakPrincipal = event.params.peakPrincipal;
   vault.scheduleStart = event.params.scheduleStart;
   vault.borrowCount += 1;
-  refreshVaultHealth(vault, fleetValue(vault), event.block.timestamp);
+  refreshVaultHealth(vault, fleetValue(vault), event.block.timestamp, cls);
   touchVault(vault, event);
 
   let b = new Borrow(eventId(event));
@@ -420,7 +419,7 @@ export function handleRepaid(event: Repaid): void {
     vault.scheduleStart = ZERO;
   }
   vault.repayCount += 1;
-  refreshVaultHealth(vault, fleetValue(vault), event.block.timestamp);
+  refreshVaultHealth(vault, fleetValue(vault), event.block.timestamp, cls);
   touchVault(vault, event);
 
   let r = new Repay(eventId(event));

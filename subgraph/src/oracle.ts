@@ -124,15 +124,16 @@ export function handleFleetValued(event: FleetValued): void {
   if (vaultKey !== null) {
     let vault = Vault.load(vaultKey as string)!;
     let classKey = vault.collateralClass;
+    let cls: CollateralClass | null = null;
     if (classKey !== null) {
-      let cls = CollateralClass.load(classKey as string)!;
+      cls = CollateralClass.load(classKey as string)!;
       let delta = value.minus(vault.collateralValue);
       cls.totalDepositBalanceUSD = cls.totalDepositBalanceUSD.plus(delta);
       cls.lastUpdatedTimestamp = event.block.timestamp;
       cls.save();
       p.totalDepositBalanceUSD = p.totalDepositBalanceUSD.plus(delta);
     }
-    refreshVaultHealth(vault, value, event.block.timestamp);
+    refreshVaultHealth(vault, value, event.block.timestamp, cls);
     vault.lastUpdatedTimestamp = event.block.timestamp;
     vault.lastUpdatedBlockNumber = event.block.number;
     vault.save();
