@@ -318,6 +318,57 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     });
   }
 
+  /**
+   * Derived lists (`class.vaults`) resolve through a batch too: the lists of every parent resolved in one turn of the
+   * event loop (the classes of one page) are read by one query, a LATERAL join that runs the list's filter, order and
+   * page once per parent over its index, as graph-node's window queries do. Three classes' vaults by health were
+   * three queries, and their references three batches each.
+   */
+  const derivedBatches = new Map<string, { parents: Map<string, ((rows: Row[]) => void)[]>; fail: ((e: unknown) => void)[] }>();
+  function derivedBatched(target: EntityDef, back: FieldDef, parent: string, args: Record<string, any>, block: number, columns: Set<string> | null): Promise<Row[]> {
+    if (block < 0) return Promise.resolve([]);
+    const batchKey = JSON.stringify([target.name, back.name, block, args, columns ? [...columns] : null]);
+    let batch = derivedBatches.get(batchKey);
+    if (!batch) {
+      const created = { parents: new Map<string, ((rows: Row[]) => void)[]>(), fail: [] as ((e: unknown) => void)[] };
+      derivedBatches.set(batchKey, (batch = created));
+      setImmediate(() => {
+        derivedBatches.delete(batchKey);
+        const run = async () => {
+          const params = new Params();
+          const where = buildWhere(schema, target, args.where, params, "e", block);
+          const parents = params.add([...created.parents.keys()], "text[]");
+          const sql =
+            `SELECT x.* FROM unnest(${parents}) AS p(parent) CROSS JOIN LATERAL (` +
+            `SELECT ${selectList(target, "e", columns)}, p.parent AS "__parent" FROM ${q(target.name)} e ` +
+            `WHERE ${rangeClause("e", block)} AND ${where} AND e.${q(back.name)}::text = p.parent ` +
+            `ORDER BY ${orderClause(target, args.orderBy, args.orderDirection, "e")} ${paging(args)}) x`;
+          return (await store.db.query<Record<string, unknown>>(sql, params.values)).rows;
+        };
+        run()
+          .then((rows) => {
+            const byParent = new Map<string, Row[]>();
+            for (const row of rows) {
+              const key = String(row.__parent);
+              let list = byParent.get(key);
+              if (!list) byParent.set(key, (list = []));
+              list.push({ ...row, __block: block });
+            }
+            for (const [key, waiting] of created.parents) for (const resolve of waiting) resolve(byParent.get(key) ?? []);
+          })
+          .catch((error: unknown) => {
+            for (const reject of created.fail) reject(error);
+          });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const waiting = batch.parents.get(parent);
+      if (waiting) waiting.push(resolve);
+      else batch.parents.set(parent, [resolve]);
+      batch.fail.push(reject);
+    });
+  }
+
   const listArgs = (def: EntityDef) => ({
     skip: { type: GraphQLInt, defaultValue: 0 },
     first: { type: GraphQLInt, defaultValue: 100 },
@@ -348,11 +399,10 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
               type: f.list ? new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(tt))) : tt,
               args: f.list ? listArgs(target) : {},
               resolve: async (row, args: Record<string, any>, _c, info) => {
-                const list = await many(target, { first: f.list ? args.first : 1, ...args }, row.__block, (alias, params) => {
-                  const col = `${alias}.${q(back.name)}`;
-                  const p = params.add(String(row.id), "text");
-                  return back.list ? `${col} @> jsonb_build_array(${p})` : `${col}::text = ${p}`;
-                }, selectedColumns(target, info));
+                const listArgs = { first: f.list ? args.first : 1, ...args };
+                const list = back.list
+                  ? await many(target, listArgs, row.__block, (alias, params) => `${alias}.${q(back.name)} @> jsonb_build_array(${params.add(String(row.id), "text")})`, selectedColumns(target, info))
+                  : await derivedBatched(target, back, String(row.id), listArgs, row.__block, selectedColumns(target, info));
                 return f.list ? list : (list[0] ?? null);
               },
             };
