@@ -46,10 +46,14 @@ function seeds(nonce: Hex): Seeds {
   return { A: words.getUint32(0), B: words.getUint32(4), positions: words.getUint32(8) };
 }
 
-/** The bf16 bit pattern of element `index`: sign from bit 15, exponent 124–127 from bits 7–8, mantissa from bits 0–6. */
-function bf16Bits(seed: number, index: number): number {
-  const h = mix(seed ^ Math.imul(index, GOLDEN));
+/** The bf16 bit pattern a hash selects: sign from bit 15, exponent 124–127 from bits 7–8, mantissa from bits 0–6. */
+function patternOf(h: number): number {
   return (h & 0x8000) | ((124 + ((h >>> 7) & 3)) << 7) | (h & 0x7f);
+}
+
+/** The bf16 bit pattern of element `index`. */
+function bf16Bits(seed: number, index: number): number {
+  return patternOf(mix(seed ^ Math.imul(index, GOLDEN)));
 }
 
 /** bf16 is the top half of a float32; a table of all 65,536 patterns keeps recomputation at table-lookup speed. */
@@ -64,13 +68,13 @@ export function bf16ToNumber(bits: number): number {
 }
 
 /**
- * An element's value from the 10 hash bits `bf16Bits` keeps (bit 15 → sign, bits 7–8 → exponent, bits 0–6 →
- * mantissa), indexed by `(h >>> 6 & 0x200) | (h & 0x1ff)`: one lookup per element in the recompute loop, in float64
- * so the product needs no conversion.
+ * An element's value from the 10 hash bits `patternOf` keeps (bit 15, bits 0–8), indexed by
+ * `(h >>> 6 & 0x200) | (h & 0x1ff)`: one lookup per element in the recompute loop, in float64 so the product needs
+ * no conversion.
  */
 const VALUE_BY_HASH = (() => {
   const values = new Float64Array(1024);
-  for (let i = 0; i < 1024; i++) values[i] = BF16[((i & 0x200) << 6) | ((124 + ((i >>> 7) & 3)) << 7) | (i & 0x7f)]!;
+  for (let i = 0; i < 1024; i++) values[i] = BF16[patternOf(((i & 0x200) << 6) | (i & 0x1ff))]!;
   return values;
 })();
 

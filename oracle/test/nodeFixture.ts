@@ -8,6 +8,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { recompute, sampleDigest, samplePositions, SAMPLE_COUNT } from "../src/challenge.js";
 import { signGpuReport, type ClassIndex, type FleetValue, type GpuReport, type OracleDomain } from "../src/eip712.js";
 import type { NonceTicket, ProbeSubmission } from "../src/report.js";
+import { labelledUuid } from "../src/gpuUuid.js";
 import { gpuLeaf, merkleProof, merkleRoot } from "../src/node/merkle.js";
 import type { NodeValuation } from "../src/node/valuation.js";
 import type { ClassPeak } from "../src/node/verify.js";
@@ -26,8 +27,7 @@ export const TEST_LIMITS = { minEdge: 64, maxEdge: 8192, acceptReplays: true } a
 
 /** A deterministic, well-formed NVML-style UUID. */
 export function gpuUuid(fleet: string, i: number): string {
-  const h = keccak256(toHex(`${fleet} gpu ${i}`)).slice(2);
-  return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return labelledUuid(`${fleet} gpu ${i}`);
 }
 
 export type TestFleet = { name: string; classId: number; uuids: string[]; leaves: Hex[]; root: Hex; fleetId?: bigint };

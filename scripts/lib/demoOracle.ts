@@ -10,8 +10,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { keccak256, toHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import { stringify, type NonceTicket } from "../../oracle/src/report.js";
+import { labelledUuid } from "../../oracle/src/gpuUuid.js";
 import { gpuLeaf, merkleProof, merkleRoot } from "../../oracle/src/node/merkle.js";
 import { startOracleNetwork, type OracleNetwork } from "../../oracle/src/node/network.js";
 import { modelValuation } from "../../oracle/src/node/valuation.js";
@@ -55,10 +56,7 @@ export async function detectProbeMode(): Promise<ProbeMode> {
 export type DemoHost = { fleetName: string; classId: number; uuids: string[]; leaves: Hex[]; root: Hex; key: PrivateKeyAccount; profile: RecordedProfile; fleetId?: bigint };
 
 export function demoHost(fleetName: string, classId: number, gpuCount: number): DemoHost {
-  const uuids = Array.from({ length: gpuCount }, (_, i) => {
-    const h = keccak256(toHex(`${fleetName} gpu ${i}`)).slice(2);
-    return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-  });
+  const uuids = Array.from({ length: gpuCount }, (_, i) => labelledUuid(`${fleetName} gpu ${i}`));
   const leaves = uuids.map(gpuLeaf);
   const file = CLASS_PROFILES[classId];
   if (!file) throw new Error(`class ${classId} has no replay profile; add one to CLASS_PROFILES in scripts/lib/demoOracle.ts`);

@@ -6,6 +6,7 @@
  */
 import { keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { labelledUuid } from "../gpuUuid.js";
 import { DEFAULT_SIZE, recompute, SAMPLE_COUNT, sampleDigest, samplePositions } from "../challenge.js";
 import { oracleDomain, signGpuReport, type GpuReport } from "../eip712.js";
 import type { ProbeSubmission } from "../report.js";
@@ -25,10 +26,7 @@ export async function benchmarkVerify(opts: { reports?: number; size?: number } 
   const issuer = privateKeyToAccount(label("oracle node"));
   const host = privateKeyToAccount(label("host"));
   const domain = oracleDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-  const uuids = Array.from({ length: 64 }, (_, i) => {
-    const h = keccak256(toHex(`bench gpu ${i}`)).slice(2);
-    return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-  });
+  const uuids = Array.from({ length: 64 }, (_, i) => labelledUuid(`bench gpu ${i}`));
   const leaves = uuids.map(gpuLeaf);
   const root = merkleRoot(leaves);
   const chain: ChainView = {

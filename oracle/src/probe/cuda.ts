@@ -3,6 +3,7 @@
  * events. Device pointers (CUdeviceptr) travel as BigInts in `uint64_t` parameters; handles as BigInts in `void *`.
  */
 import type { LibraryHandle } from "koffi";
+import { formatUuid } from "../gpuUuid.js";
 import { loadKoffi, openLibrary, optionalFunc, pointerOut, requiredFunc, type LibrarySpec } from "./ffi.js";
 
 export const CUDA_LIBRARY: LibrarySpec = {
@@ -90,12 +91,6 @@ function bind(lib: LibraryHandle, path: string) {
     eventElapsedTime: opt("int cuEventElapsedTime_v2(void *ms, void *start, void *end)") ?? req("int cuEventElapsedTime(void *ms, void *start, void *end)"),
     eventDestroy: req("int cuEventDestroy_v2(void *event)"),
   };
-}
-
-/** NVML prints "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"; CUDA returns the same 16 bytes raw. */
-export function formatUuid(bytes: Buffer): string {
-  const hex = bytes.subarray(0, 16).toString("hex");
-  return `GPU-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export async function openCuda(env: NodeJS.ProcessEnv = process.env): Promise<Cuda> {
