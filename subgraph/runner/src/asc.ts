@@ -284,16 +284,14 @@ export class AscMemory {
   }
 }
 
-/** Little-endian two's complement, as graph-node's `BigInt::from_signed_bytes_le`. Empty means zero. */
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** Value of a lower-case hex digit's char code. */
 function nibble(c: number): number {
   return c <= 57 ? c - 48 : c - 87;
 }
 
 /**
- * The value of `n` little-endian two's complement bytes at `start` of `bytes` (`view` over the same memory).
+ * The value of `n` little-endian two's complement bytes at `start` of `bytes` (`view` over the same memory), as
+ * graph-node's `BigInt::from_signed_bytes_le`: empty means zero.
  * Eight bytes at a time through the DataView: a handful of bigint operations instead of a hex string per value.
  */
 function decodeSignedLe(bytes: Uint8Array, view: DataView, start: number, n: number): bigint {
@@ -317,10 +315,6 @@ function decodeSignedLe(bytes: Uint8Array, view: DataView, start: number, n: num
   }
   for (let i = n - head - 8; i >= 0; i -= 8) value = (value << 64n) | view.getBigUint64(start + i, true);
   return negative ? BigInt.asIntN(n * 8, value) : value;
-}
-
-export function bigIntFromSignedLe(bytes: Uint8Array): bigint {
-  return decodeSignedLe(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.length);
 }
 
 /**
@@ -358,11 +352,4 @@ function signedLe(value: bigint): { length: number; write: (out: Uint8Array, at:
       if (length > digits) out[at + digits] = flip;
     },
   };
-}
-
-export function bigIntToSignedLe(value: bigint): Uint8Array {
-  const { length, write } = signedLe(value);
-  const out = new Uint8Array(length);
-  write(out, 0);
-  return out;
 }

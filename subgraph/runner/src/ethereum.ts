@@ -4,7 +4,7 @@
  * payload is a pointer for everything but booleans.
  */
 import type { AbiParameter } from "viem";
-import { bigIntToSignedLe, type AscMemory } from "./asc.js";
+import type { AscMemory } from "./asc.js";
 import { hexToBytes } from "./values.js";
 
 export interface BlockInfo {
@@ -104,26 +104,6 @@ function writeEthValue(mem: AscMemory, param: AbiParameter & { indexed?: boolean
 }
 
 /**
- * A block's (and a transaction's) fields are written once per event; their hex and bigint encodings are
- * computed once per object instead, since a block's events all share the same BlockInfo.
- */
-type Field = Uint8Array | null;
-const encoded = new WeakMap<object, Field[]>();
-
-function encodings<T extends object>(key: T, build: (hex: (h: string) => Uint8Array, big: (v: bigint) => Uint8Array) => Field[]): Field[] {
-  let fields = encoded.get(key);
-  if (!fields) encoded.set(key, (fields = build(hexToBytes, bigIntToSignedLe)));
-  return fields;
-}
-
-function writeFields(mem: AscMemory, fields: Field[], type: "EthereumBlock" | "EthereumTransaction"): number {
-  return mem.writeObject(
-    fields.map((f) => (f === null ? 0 : mem.writeBytes(f))),
-    type,
-  );
-}
-
-/**
  * The `ethereum.Block` and `ethereum.Transaction` objects of one instance, by the host object they were written from:
  * the events of one block (a factory transaction can emit hundreds) share them instead of each writing 24 fields
  * again. Mappings read these objects and never assign to their fields.
@@ -139,39 +119,37 @@ function writeOnce(mem: AscMemory, key: object, write: () => number): number {
 }
 
 function writeBlock(mem: AscMemory, b: BlockInfo): number {
-  const fields = encodings(b, (hex, big) => [
-    hex(b.hash),
-    hex(b.parentHash),
-    hex(b.unclesHash),
-    hex(b.author),
-    hex(b.stateRoot),
-    hex(b.transactionsRoot),
-    hex(b.receiptsRoot),
-    big(b.number),
-    big(b.gasUsed),
-    big(b.gasLimit),
-    big(b.timestamp),
-    big(b.difficulty),
-    big(b.totalDifficulty),
-    b.size === null ? null : big(b.size),
-    b.baseFeePerGas === null ? null : big(b.baseFeePerGas),
-  ]);
-  return writeFields(mem, fields, "EthereumBlock");
+  const hex = (h: string) => mem.writeBytes(hexToBytes(h));
+  const big = (v: bigint) => mem.writeBigInt(v);
+  return mem.writeObject(
+    [
+      hex(b.hash),
+      hex(b.parentHash),
+      hex(b.unclesHash),
+      hex(b.author),
+      hex(b.stateRoot),
+      hex(b.transactionsRoot),
+      hex(b.receiptsRoot),
+      big(b.number),
+      big(b.gasUsed),
+      big(b.gasLimit),
+      big(b.timestamp),
+      big(b.difficulty),
+      big(b.totalDifficulty),
+      b.size === null ? 0 : big(b.size),
+      b.baseFeePerGas === null ? 0 : big(b.baseFeePerGas),
+    ],
+    "EthereumBlock",
+  );
 }
 
 function writeTransaction(mem: AscMemory, t: TransactionInfo): number {
-  const fields = encodings(t, (hex, big) => [
-    hex(t.hash),
-    big(t.index),
-    hex(t.from),
-    t.to === null ? null : hex(t.to),
-    big(t.value),
-    big(t.gasLimit),
-    big(t.gasPrice),
-    hex(t.input),
-    big(t.nonce),
-  ]);
-  return writeFields(mem, fields, "EthereumTransaction");
+  const hex = (h: string) => mem.writeBytes(hexToBytes(h));
+  const big = (v: bigint) => mem.writeBigInt(v);
+  return mem.writeObject(
+    [hex(t.hash), big(t.index), hex(t.from), t.to === null ? 0 : hex(t.to), big(t.value), big(t.gasLimit), big(t.gasPrice), hex(t.input), big(t.nonce)],
+    "EthereumTransaction",
+  );
 }
 
 export function writeEvent(mem: AscMemory, e: EventInfo): number {

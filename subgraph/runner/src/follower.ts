@@ -64,10 +64,41 @@ export function transactionInfo(t: Transaction): TransactionInfo {
   };
 }
 
+/**
+ * Hands committed blocks to the store with one write in flight: the store's thread writes a range while the mappings
+ * run the next. The follower and the throughput replay both flush through it.
+ */
+export class FlushPipeline {
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: PgStore,
+    private readonly indexer: Indexer,
+    private readonly state: EntityState,
+    private readonly onWritten: (head: BlockPtr) => void = () => {},
+  ) {}
+
+  /**
+   * Hands over what is committed once the previous hand-over is written. Without `wait` it returns at once, so the
+   * mappings run on while the store's thread writes; a failed write surfaces at the next call.
+   */
+  async flush(error: IndexingError | null, wait: boolean): Promise<void> {
+    await this.inFlight;
+    const { blocks, dataSources } = this.indexer.takeCommitted();
+    const written = this.store.flush(this.state.takeChanges(), blocks, error, dataSources).then(() => {
+      if (blocks.length > 0) this.onWritten(blocks[blocks.length - 1]!);
+    });
+    written.catch(() => {}); // observed by the next call, which awaits it
+    this.inFlight = written;
+    if (wait) await written;
+  }
+}
+
 export class Follower {
   readonly client: PublicClient;
   private head: BlockPtr | null = null;
   private error: IndexingError | null = null;
+  private readonly pipeline: FlushPipeline;
   rollbacks = 0;
 
   constructor(
@@ -76,6 +107,7 @@ export class Follower {
     private readonly state: EntityState,
     private readonly store: PgStore,
   ) {
+    this.pipeline = new FlushPipeline(store, indexer, state, (head) => (this.head = head));
     // cacheTime 0: viem otherwise serves eth_blockNumber from a 4 s cache and polls would miss fresh blocks.
     // Retries: a busy node (timeouts, 5xx, a dropped keep-alive socket) must cost a delay, not a failed poll.
     this.client = createPublicClient({ transport: http(rpcUrl, { batch: false, retryCount: 3 }), cacheTime: 0 }) as PublicClient;
@@ -142,7 +174,7 @@ export class Follower {
       const to = Math.min(latest, from + RANGE - 1);
       from = await this.indexRange(from, to);
     }
-    // Caught up with the node: bring the planner's statistics up to date for the queries (cheap when nothing grew much).
+    // Caught up with the node: vacuum and refresh the planner's statistics for the queries (cheap when nothing grew much).
     if (from > start) await this.store.analyze();
     return from - start;
   }
@@ -194,33 +226,15 @@ export class Follower {
         next = number + 1;
         break;
       }
-      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.flush(null, false);
+      if (this.state.unflushedCount() >= FLUSH_CHANGES) await this.pipeline.flush(null, false);
     }
     if (!error && next === to + 1) {
       // Record the range end, so the next poll's reorg check has a recent hash even without events.
       const end = await this.client.getBlock({ blockNumber: BigInt(to) });
       this.indexer.markBlock({ number: to, hash: end.hash, parentHash: end.parentHash, timestamp: end.timestamp });
     }
-    await this.flush(error);
+    await this.pipeline.flush(error, true);
     if (error) this.error = error;
     return next;
-  }
-
-  /** The previous flush, while the store's thread writes it. */
-  private inFlight: Promise<void> = Promise.resolve();
-
-  /**
-   * Hands the committed blocks to the store after the previous hand-over is written. Mid-range (`wait` false) it
-   * returns at once, so the mappings run on while the store's thread writes; a failed write surfaces at the next flush.
-   */
-  private async flush(error: IndexingError | null, wait = true): Promise<void> {
-    await this.inFlight;
-    const { blocks, dataSources } = this.indexer.takeCommitted();
-    const written = this.store.flush(this.state.takeChanges(), blocks, error, dataSources).then(() => {
-      if (blocks.length > 0) this.head = blocks[blocks.length - 1]!;
-    });
-    written.catch(() => {}); // observed by the next flush, which awaits it
-    this.inFlight = written;
-    if (wait) await written;
   }
 }

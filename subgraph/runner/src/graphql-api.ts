@@ -279,93 +279,82 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
   }
 
   /**
-   * References (`vault.owner`, `fleet.collateralClass`) resolve through a batch: every lookup of one entity type at
-   * one block made while a list is being resolved is answered by one `id = ANY(…)` query on the next turn of the event
-   * loop, instead of one query per row (a page of 100 vaults with two references each was 200 queries).
+   * Keys asked for in one turn of the event loop under one batch key are answered by one `load`: what turns a page's
+   * references, and its parents' derived lists, into one query each. Callers with the same batch key ask the same
+   * query of different keys, so the first caller's `load` serves them all.
    */
-  const batches = new Map<string, { def: EntityDef; block: number; ids: Map<string, ((row: Row | null) => void)[]>; fail: ((e: unknown) => void)[] }>();
+  function batcher<R>() {
+    const open = new Map<string, { keys: Map<string, ((r: R) => void)[]>; fail: ((e: unknown) => void)[] }>();
+    return (batchKey: string, key: string, load: (keys: string[]) => Promise<(key: string) => R>): Promise<R> => {
+      let batch = open.get(batchKey);
+      if (!batch) {
+        const created = { keys: new Map<string, ((r: R) => void)[]>(), fail: [] as ((e: unknown) => void)[] };
+        open.set(batchKey, (batch = created));
+        setImmediate(() => {
+          open.delete(batchKey);
+          load([...created.keys.keys()])
+            .then((answer) => {
+              for (const [k, waiting] of created.keys) for (const resolve of waiting) resolve(answer(k));
+            })
+            .catch((error: unknown) => {
+              for (const reject of created.fail) reject(error);
+            });
+        });
+      }
+      return new Promise((resolve, reject) => {
+        const waiting = batch.keys.get(key);
+        if (waiting) waiting.push(resolve);
+        else batch.keys.set(key, [resolve]);
+        batch.fail.push(reject);
+      });
+    };
+  }
+
+  /**
+   * References (`vault.owner`, `fleet.collateralClass`) resolve through a batch: every lookup of one entity type at
+   * one block made while a list is being resolved is one `id = ANY(…)` query, instead of one query per row (a page of
+   * 100 vaults with two references each was 200 queries).
+   */
+  const references = batcher<Row | null>();
   function oneBatched(def: EntityDef, id: string, block: number, columns: Set<string> | null = null): Promise<Row | null> {
     if (block < 0) return Promise.resolve(null);
     const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
-    const batchKey = `${def.name}@${block}@${columns ? [...columns].join(",") : "*"}`;
-    let batch = batches.get(batchKey);
-    if (!batch) {
-      const created = { def, block, ids: new Map<string, ((row: Row | null) => void)[]>(), fail: [] as ((e: unknown) => void)[] };
-      batches.set(batchKey, (batch = created));
-      setImmediate(() => {
-        batches.delete(batchKey);
-        const ids = [...created.ids.keys()];
-        const cast = columnType(def.fieldMap.get("id")!);
-        store.db
-          .query<Record<string, unknown>>(`SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = ANY($1::${cast}[]) AND ${rangeClause("e", block)}`, [ids])
-          .then((r) => {
-            const byId = new Map(r.rows.map((row) => [String(row.id), row]));
-            for (const [id, waiting] of created.ids) {
-              const row = byId.get(id);
-              for (const resolve of waiting) resolve(row ? { ...row, __block: block } : null);
-            }
-          })
-          .catch((error: unknown) => {
-            for (const reject of created.fail) reject(error);
-          });
-      });
-    }
-    return new Promise((resolve, reject) => {
-      const waiting = batch.ids.get(key);
-      if (waiting) waiting.push(resolve);
-      else batch.ids.set(key, [resolve]);
-      batch.fail.push(reject);
+    return references(`${def.name}@${block}@${columns ? [...columns].join(",") : "*"}`, key, async (ids) => {
+      const cast = columnType(def.fieldMap.get("id")!);
+      const r = await store.db.query<Record<string, unknown>>(`SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = ANY($1::${cast}[]) AND ${rangeClause("e", block)}`, [ids]);
+      const byId = new Map(r.rows.map((row) => [String(row.id), row]));
+      return (k) => {
+        const row = byId.get(k);
+        return row ? { ...row, __block: block } : null;
+      };
     });
   }
 
   /**
-   * Derived lists (`class.vaults`) resolve through a batch too: the lists of every parent resolved in one turn of the
-   * event loop (the classes of one page) are read by one query, a LATERAL join that runs the list's filter, order and
-   * page once per parent over its index, as graph-node's window queries do. Three classes' vaults by health were
-   * three queries, and their references three batches each.
+   * Derived lists (`class.vaults`) resolve through a batch too: the lists of every parent resolved in one turn (the
+   * classes of one page) are read by one query, a LATERAL join that runs the list's filter, order and page once per
+   * parent over its index, as graph-node's window queries do. Three classes' vaults by health were three queries,
+   * and their references three batches each.
    */
-  const derivedBatches = new Map<string, { parents: Map<string, ((rows: Row[]) => void)[]>; fail: ((e: unknown) => void)[] }>();
+  const derivedLists = batcher<Row[]>();
   function derivedBatched(target: EntityDef, back: FieldDef, parent: string, args: Record<string, any>, block: number, columns: Set<string> | null): Promise<Row[]> {
     if (block < 0) return Promise.resolve([]);
-    const batchKey = JSON.stringify([target.name, back.name, block, args, columns ? [...columns] : null]);
-    let batch = derivedBatches.get(batchKey);
-    if (!batch) {
-      const created = { parents: new Map<string, ((rows: Row[]) => void)[]>(), fail: [] as ((e: unknown) => void)[] };
-      derivedBatches.set(batchKey, (batch = created));
-      setImmediate(() => {
-        derivedBatches.delete(batchKey);
-        const run = async () => {
-          const params = new Params();
-          const where = buildWhere(schema, target, args.where, params, "e", block);
-          const parents = params.add([...created.parents.keys()], "text[]");
-          const sql =
-            `SELECT x.* FROM unnest(${parents}) AS p(parent) CROSS JOIN LATERAL (` +
-            `SELECT ${selectList(target, "e", columns)}, p.parent AS "__parent" FROM ${q(target.name)} e ` +
-            `WHERE ${rangeClause("e", block)} AND ${where} AND e.${q(back.name)}::text = p.parent ` +
-            `ORDER BY ${orderClause(target, args.orderBy, args.orderDirection, "e")} ${paging(args)}) x`;
-          return (await store.db.query<Record<string, unknown>>(sql, params.values)).rows;
-        };
-        run()
-          .then((rows) => {
-            const byParent = new Map<string, Row[]>();
-            for (const row of rows) {
-              const key = String(row.__parent);
-              let list = byParent.get(key);
-              if (!list) byParent.set(key, (list = []));
-              list.push({ ...row, __block: block });
-            }
-            for (const [key, waiting] of created.parents) for (const resolve of waiting) resolve(byParent.get(key) ?? []);
-          })
-          .catch((error: unknown) => {
-            for (const reject of created.fail) reject(error);
-          });
-      });
-    }
-    return new Promise((resolve, reject) => {
-      const waiting = batch.parents.get(parent);
-      if (waiting) waiting.push(resolve);
-      else batch.parents.set(parent, [resolve]);
-      batch.fail.push(reject);
+    return derivedLists(JSON.stringify([target.name, back.name, block, args, columns ? [...columns] : null]), parent, async (parents) => {
+      const params = new Params();
+      const where = buildWhere(schema, target, args.where, params, "e", block);
+      const sql =
+        `SELECT x.* FROM unnest(${params.add(parents, "text[]")}) AS p(parent) CROSS JOIN LATERAL (` +
+        `SELECT ${selectList(target, "e", columns)}, p.parent AS "__parent" FROM ${q(target.name)} e ` +
+        `WHERE ${rangeClause("e", block)} AND ${where} AND e.${q(back.name)}::text = p.parent ` +
+        `ORDER BY ${orderClause(target, args.orderBy, args.orderDirection, "e")} ${paging(args)}) x`;
+      const byParent = new Map<string, Row[]>();
+      for (const row of (await store.db.query<Record<string, unknown>>(sql, params.values)).rows) {
+        const key = String(row.__parent);
+        let list = byParent.get(key);
+        if (!list) byParent.set(key, (list = []));
+        list.push({ ...row, __block: block });
+      }
+      return (k) => byParent.get(k) ?? [];
     });
   }
 
