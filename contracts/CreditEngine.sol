@@ -476,8 +476,9 @@ contract CreditEngine is ICreditEngine, LiquidatorGated {
     }
 
     /// @inheritdoc ICreditEngine
-    /// @dev Written in assembly over the packed slots, because a keeper's eth_call costs time per EVM step: about 120
-    /// steps a vault, engine and oracle together, against 600 for the same test in Solidity. Two passes:
+    /// @dev Written in assembly over the packed slots, because a keeper's eth_call costs time per EVM step: about 245
+    /// steps a vault, engine and oracle together, against 625 for the same test in Solidity (docs/BENCHMARKS.md).
+    /// Two passes:
     /// 1. `_indebtedRows`: every vault of the page costs one keccak and one load, its debt; a vault with debt also
     ///    loads its first slot, keeps its id and both words as a row, and writes its fleet id straight into the
     ///    calldata of the one `FleetOracle.liquidationValues` call;

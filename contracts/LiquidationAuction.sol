@@ -6,7 +6,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILiquidationAuction} from "./interfaces/ILiquidationAuction.sol";
 import {ICreditEngine} from "./interfaces/ICreditEngine.sol";
 import {IGPUSD} from "./interfaces/IGPUSD.sol";
-import {IFleetRegistry} from "./interfaces/IFleetRegistry.sol";
 import {IFleetOracle} from "./interfaces/IFleetOracle.sol";
 import {IReserve} from "./interfaces/IReserve.sol";
 import {ISavingsVault} from "./interfaces/ISavingsVault.sol";
@@ -17,8 +16,7 @@ import {Bounds} from "./libraries/Bounds.sol";
 /// @dev Warning: trusts the engine, GPUSD, the oracle, the Reserve and the SavingsVault it is deployed with; none of
 /// them calls back. The engine's `seize` and the Reserve's view come before this contract's writes because their
 /// answers are what it writes; every other call follows the state it depends on. The engine holds each auctioned
-/// fleet and delivers it to the buyer (`take` deletes the auction first), so the registry, kept as a constructor
-/// argument, is never called.
+/// fleet and delivers it to the buyer (`take` deletes the auction first), so this contract never touches the registry.
 contract LiquidationAuction is ILiquidationAuction, AccessManaged {
     using MathLib for uint256;
     using SafeCast for uint256;
@@ -57,7 +55,6 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
 
     ICreditEngine public immutable engine;
     IGPUSD public immutable gpusd;
-    IFleetRegistry public immutable registry;
     IFleetOracle public immutable oracle;
     IReserve public immutable reserve;
     ISavingsVault public immutable savings;
@@ -77,18 +74,16 @@ contract LiquidationAuction is ILiquidationAuction, AccessManaged {
         address authority,
         ICreditEngine engine_,
         IGPUSD gpusd_,
-        IFleetRegistry registry_,
         IFleetOracle oracle_,
         IReserve reserve_,
         ISavingsVault savings_,
         Params memory params_
     ) AccessManaged(authority) {
         if (address(engine_) == address(0) || address(gpusd_) == address(0)) revert ZeroAddress();
-        if (address(registry_) == address(0) || address(oracle_) == address(0)) revert ZeroAddress();
-        if (address(reserve_) == address(0) || address(savings_) == address(0)) revert ZeroAddress();
+        if (address(oracle_) == address(0) || address(reserve_) == address(0)) revert ZeroAddress();
+        if (address(savings_) == address(0)) revert ZeroAddress();
         engine = engine_;
         gpusd = gpusd_;
-        registry = registry_;
         oracle = oracle_;
         reserve = reserve_;
         savings = savings_;

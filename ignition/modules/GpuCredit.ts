@@ -32,7 +32,7 @@ function buildProtocol(m: Builder, usdc: NamedArtifactContractAtFuture<"TestUSDC
   const reserve = m.contract("Reserve", [authority, gpusd, savings, PROTOCOL.reserveFactor]);
   const engine = m.contract("CreditEngine", [authority, gpusd, registry, oracle, reserve]);
   const psm = m.contract("PegStabilityModule", [authority, gpusd, usdc, reserve, PROTOCOL.psm.tin, PROTOCOL.psm.tout]);
-  const auction = m.contract("LiquidationAuction", [authority, engine, gpusd, registry, oracle, reserve, savings, PROTOCOL.auction]);
+  const auction = m.contract("LiquidationAuction", [authority, engine, gpusd, oracle, reserve, savings, PROTOCOL.auction]);
   const lens = m.contract("VaultLens", [engine]);
   const feeds = GPU_CLASSES.map((c) =>
     m.contract("ClassValueFeed", [oracle, c.classId, `${c.name} value per GPU / USD`], { id: `ClassValueFeed_${c.classId}` }),

@@ -499,7 +499,10 @@ export function recordMove(event: ethereum.Event, vault: Vault, fleetId: string 
   m.save();
 }
 
-/** A fleet leaves a vault: the vault leaves its class's counts and the fleet's value leaves the collateral totals. */
+/**
+ * A fleet leaves a vault (returned, or sold by its auction): the reverse of lockFleet. The vault leaves its class's
+ * counts and the fleet's value leaves the collateral totals; debt, if any, is settled by the caller.
+ */
 export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows): BigInt {
   let classId = vaultClassId(vault);
   let fleetKey = vault.fleet;

@@ -1,4 +1,4 @@
-import { Address, BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
+import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
   Accrued,
   AuthorityUpdated,
@@ -22,7 +22,6 @@ import {
   Protocol,
   Borrow,
   CollateralClass,
-  CollateralMove,
   Fleet,
   InterestAccrual,
   InterestMint,
@@ -270,7 +269,6 @@ function lockFleet(vault: Vault, fleetId: BigInt, classId: i32, event: ethereum.
   return value;
 }
 
-/** A fleet leaves a vault (returned, or seized): the reverse of lockFleet. Debt, if any, is settled by the caller. */
 export function handleVaultOpened(event: VaultOpened): void {
   let owner = getAccount(event.params.owner, event.block.timestamp);
   owner.openPositionCount += 1;

@@ -71,7 +71,6 @@ abstract contract ProtocolFixture is TestBase {
             address(authority),
             engine,
             gpusd,
-            registry,
             oracle,
             reserve,
             savings,
