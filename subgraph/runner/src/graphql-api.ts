@@ -258,24 +258,34 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     return `LIMIT ${first} OFFSET ${skip}`;
   }
 
+  /**
+   * `sql`'s rows, handed over as one JSON text that Postgres builds: PGlite decodes a result value by value in
+   * JavaScript and the rows then cross from the store's thread as objects, where JSON.parse reads one string (300
+   * vaults: 12 → 7 ms). The JSON types are the ones PGlite's decoders give: numbers the API must keep exact are
+   * selected as text. json_agg reads the sorted subquery in its order, the idiom PostgreSQL's aggregate documentation
+   * gives for ordered input.
+   */
+  async function rows(sql: string, params: unknown[], block: number): Promise<Row[]> {
+    const r = await store.db.query<{ j: string }>(`SELECT coalesce(json_agg(y), '[]')::text AS j FROM (${sql}) y`, params);
+    const list = JSON.parse(r.rows[0]!.j) as Row[];
+    for (const row of list) row.__block = block;
+    return list;
+  }
+
   async function many(def: EntityDef, args: Record<string, any>, block: number, extra?: (alias: string, params: Params) => string, columns: Set<string> | null = null): Promise<Row[]> {
     if (block < 0) return [];
     const params = new Params();
     const where = buildWhere(schema, def, args.where, params, "e", block);
     const more = extra ? ` AND ${extra("e", params)}` : "";
     const sql = `SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE ${rangeClause("e", block)} AND ${where}${more} ORDER BY ${orderClause(def, args.orderBy, args.orderDirection, "e")} ${paging(args)}`;
-    const r = await store.db.query<Record<string, unknown>>(sql, params.values);
-    return r.rows.map((row) => ({ ...row, __block: block }));
+    return rows(sql, params.values, block);
   }
 
   async function one(def: EntityDef, id: string, block: number, columns: Set<string> | null = null): Promise<Row | null> {
     if (block < 0) return null;
     const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
-    const r = await store.db.query<Record<string, unknown>>(
-      `SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = $1 AND ${rangeClause("e", block)} LIMIT 1`,
-      [key],
-    );
-    return r.rows[0] ? { ...r.rows[0], __block: block } : null;
+    const found = await rows(`SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = $1 AND ${rangeClause("e", block)} LIMIT 1`, [key], block);
+    return found[0] ?? null;
   }
 
   /**
@@ -312,8 +322,9 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
 
   /**
    * References (`vault.owner`, `fleet.collateralClass`) resolve through a batch: every lookup of one entity type at
-   * one block made while a list is being resolved is one `id = ANY(…)` query, instead of one query per row (a page of
-   * 100 vaults with two references each was 200 queries).
+   * one block made while a list is being resolved is one query, instead of one query per row (a page of 100 vaults
+   * with two references each was 200 queries). It looks the ids up one by one in the id index: `id = ANY(ids)` spent
+   * 3 ms planning 300 ids against the column's statistics and 6 ms in a bitmap scan, where this takes 5 ms in all.
    */
   const references = batcher<Row | null>();
   function oneBatched(def: EntityDef, id: string, block: number, columns: Set<string> | null = null): Promise<Row | null> {
@@ -321,12 +332,13 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
     return references(`${def.name}@${block}@${columns ? [...columns].join(",") : "*"}`, key, async (ids) => {
       const cast = columnType(def.fieldMap.get("id")!);
-      const r = await store.db.query<Record<string, unknown>>(`SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = ANY($1::${cast}[]) AND ${rangeClause("e", block)}`, [ids]);
-      const byId = new Map(r.rows.map((row) => [String(row.id), row]));
-      return (k) => {
-        const row = byId.get(k);
-        return row ? { ...row, __block: block } : null;
-      };
+      const found = await rows(
+        `SELECT x.* FROM unnest($1::${cast}[]) AS k(id) CROSS JOIN LATERAL (SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = k.id AND ${rangeClause("e", block)} LIMIT 1) x`,
+        [ids],
+        block,
+      );
+      const byId = new Map(found.map((row) => [String(row.id), row]));
+      return (k) => byId.get(k) ?? null;
     });
   }
 
@@ -348,11 +360,11 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
         `WHERE ${rangeClause("e", block)} AND ${where} AND e.${q(back.name)}::text = p.parent ` +
         `ORDER BY ${orderClause(target, args.orderBy, args.orderDirection, "e")} ${paging(args)}) x`;
       const byParent = new Map<string, Row[]>();
-      for (const row of (await store.db.query<Record<string, unknown>>(sql, params.values)).rows) {
+      for (const row of await rows(sql, params.values, block)) {
         const key = String(row.__parent);
         let list = byParent.get(key);
         if (!list) byParent.set(key, (list = []));
-        list.push({ ...row, __block: block });
+        list.push(row);
       }
       return (k) => byParent.get(k) ?? [];
     });
@@ -487,11 +499,11 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
       const t = f.kind === "BigInt" || f.kind === "BigDecimal" || f.kind === "Int8" || f.kind === "Timestamp" ? `::text` : "";
       return `(a.${q(f.name)})${t} AS ${q(f.name)}`;
     });
-    const r = await store.db.query<Record<string, unknown>>(`SELECT ${select.join(", ")} FROM (${inner}) a WHERE ${where} ORDER BY ${order} ${paging(args)}`, params.values);
-    return r.rows.map((row) => {
+    const found = await rows(`SELECT ${select.join(", ")} FROM (${inner}) a WHERE ${where} ORDER BY ${order} ${paging(args)}`, params.values, block);
+    for (const row of found) {
       for (const f of def.fields) if (f.kind === "BigDecimal" && row[f.name] != null) row[f.name] = decimalToString(parseDecimal(String(row[f.name])));
-      return { ...row, __block: block };
-    });
+    }
+    return found;
   }
 
   /** Whether a query on an aggregation can observe its ids: it selects, filters or orders by `id` (or uses fragments). */
