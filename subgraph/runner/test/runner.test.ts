@@ -253,6 +253,14 @@ describe("local subgraph runner on a Hardhat node", function () {
     assert.match(badFilter.errors?.[0]?.message ?? "", /balance_starts_with/);
     const res = await fetch(runner.url.replace("fixture/usdc", "other"), { method: "POST", body: "{}" });
     assert.equal(res.status, 404);
+    // The server keeps parsed and validated texts: a text seen before answers with its error again, and a valid
+    // text answers for each request's own variables.
+    assert.deepEqual(await gql(`{ accounts { nope } }`), unknown);
+    const byFirst = `query($n: Int) { accounts(first: $n, orderBy: id) { id } }`;
+    const [one, two] = [await data(byFirst, { n: 1 }), await data(byFirst, { n: 2 })];
+    assert.equal(one.accounts.length, 1);
+    assert.equal(two.accounts.length, 2);
+    assert.equal(two.accounts[0].id, one.accounts[0].id);
   });
 
   it("stops at a block whose handler aborts, names the handler and keeps everything before it", async function () {
