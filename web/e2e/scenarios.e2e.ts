@@ -1,16 +1,19 @@
 /**
  * The app in a real browser against the real stack: Chromium (playwright-core) signs through wagmi's mock connector,
- * which forwards to the Hardhat node's unlocked accounts; contracts come from the Ignition module, the demo story is
- * seeded, and the subgraph runner indexes it. Every figure the tests compare is read from the chain by the test
- * itself. Screenshots of each page go to web/.e2e/screenshots/.
+ * which forwards to the Hardhat node's unlocked accounts, and in scenario 5 through an injected browser wallet
+ * (injected-wallet.ts) as real users do; contracts come from the Ignition module, the demo story is seeded, and the
+ * subgraph runner indexes it. Every figure the tests compare is read from the chain by the test itself. Screenshots
+ * of each page go to web/.e2e/screenshots/.
  */
 import { strict as assert } from "node:assert";
 import type { Browser } from "playwright-core";
-import { maxUint256, type Address } from "viem";
+import { maxUint256, parseEventLogs, type Address, type Hash } from "viem";
 import { aprToApy, formatHealth, formatPct, formatUsd, formatUsdc } from "../../scripts/lib/format.js";
+import { startWebServer, type WebServer } from "../../scripts/lib/localServices.js";
+import { freePort } from "../../scripts/lib/net.js";
 import { onboardFleet, publishRound, usd, USDC_UNIT, WAD, type Valuation } from "../../scripts/lib/protocol.js";
 import { MAX_ROWS } from "../lib/subgraph-rows.js";
-import { connect, expectConfirmed, launch, openAs, screenshot, subgraphRequests, type Actor } from "./browser.js";
+import { connect, connectWallet, expectConfirmed, launch, openAs, openWithWallet, screenshot, subgraphRequests, type Actor } from "./browser.js";
 import { startStack, type Stack } from "./stack.js";
 import { expectedStressCount } from "./independent.js";
 
@@ -30,6 +33,7 @@ describe("web app in Chromium", function () {
   let browser: Browser;
   let accounts: Address[];
   const actors: Actor[] = [];
+  const servers: WebServer[] = [];
 
   before(async function () {
     // Building the app and seeding the chain take about a minute each on an idle machine, far longer on a loaded one.
@@ -44,6 +48,7 @@ describe("web app in Chromium", function () {
   after(async function () {
     for (const a of actors) await a.context.close().catch(() => {});
     await browser?.close();
+    for (const s of servers) await s.stop();
     await stack?.stop();
   });
 
@@ -348,6 +353,153 @@ describe("web app in Chromium", function () {
     await page.getByTestId("stress-utilization").fill("50");
     await page.locator(`[data-testid=stress-count][data-shock="${shock},50"]`).getByText(String(both.count), { exact: true }).waitFor();
     await screenshot(page, "risk");
+  });
+
+  it("5. a browser wallet (an injected EIP-1193 provider pointed at the local node) connects, is prompted to switch network, then sees the demo's vaults, auctions and history, and signs a transaction", async function () {
+    const d = stack.demo;
+    // The app as deployed for real users: test mode off, so wagmi's injected connector is its only one. (In test mode
+    // the mock connector counts as authorized on every page load, whatever a fresh context's storage holds, and
+    // reconnects beside any wallet.) The same build, served by a second `next start`.
+    const web = await startWebServer({ ...stack.config, testMode: false, mockAccounts: [] }, await freePort(), log);
+    servers.push(web);
+
+    // operatorA keeps the demo's one paying vault and the emptied vault of its auctioned fleet; no other scenario
+    // borrows or repays for it.
+    const owner = d.accounts.operatorA.account.address;
+    const lastVault = await d.engine.read.lastVaultId();
+    const owned = [];
+    for (let vaultId = 1n; vaultId <= lastVault; vaultId++) {
+      const vault = await d.engine.read.vault([vaultId]);
+      if (vault.owner.toLowerCase() === owner.toLowerCase()) owned.push({ vaultId, fleetId: BigInt(vault.fleetId), debt: await d.engine.read.debtOf([vaultId]) });
+    }
+    const paying = owned.find((v) => v.debt > 0n && v.fleetId !== 0n);
+    assert.ok(paying, `operatorA should own a vault with a fleet and debt: ${JSON.stringify(owned, (_, x) => (typeof x === "bigint" ? String(x) : x))}`);
+
+    const opened = await openWithWallet(browser, web.url, { rpcUrl: stack.rpcUrl, chainId: d.chainId, account: owner, startChainId: 1 }, "/borrow");
+    actors.push(opened);
+    const { page, errors } = opened;
+    /** Waits until `testId` shows `wad` in dollars to within $1: interest accrues between the page's read and the test's. */
+    const expectUsd = async (testId: string, wad: bigint) => {
+      const expected = Number(wad / 10n ** 14n) / 1e4;
+      for (const deadline = Date.now() + 30_000; ; await page.waitForTimeout(500)) {
+        const shown = usdText(await page.getByTestId(testId).innerText());
+        if (Math.abs(shown - expected) < 1) return;
+        if (Date.now() > deadline) assert.fail(`${testId} shows ${shown}, the chain ${expected}`);
+      }
+    };
+
+    // Connect: the wallet is on chain 1, so the app says so and shows no vaults until it switches.
+    await connectWallet(page);
+    const address = page.getByTestId("wallet-address");
+    assert.equal((await address.getAttribute("title"))?.toLowerCase(), owner.toLowerCase());
+    assert.equal(await page.getByRole("button", { name: "Connect test account" }).count(), 0);
+    const banner = page.getByTestId("wrong-network");
+    await banner.getByText(`Your wallet is on chain 1. This app runs on ${stack.config.chainName} (chain ${d.chainId}).`).waitFor();
+    await page.getByText("Connect a wallet to see your fleets and vaults.").waitFor();
+    await screenshot(page, "wallet-wrong-network");
+    await banner.getByRole("button", { name: `Switch to ${stack.config.chainName}` }).click();
+    await banner.waitFor({ state: "detached" });
+
+    // The borrow page lists exactly the vaults the chain says the wallet's account owns, with the chain's figures.
+    for (const v of owned) {
+      const id = v.vaultId.toString();
+      const card = page.getByTestId(`vault-${id}`);
+      await card.waitFor();
+      if (v.fleetId === 0n && v.debt === 0n) {
+        await card.getByRole("heading", { name: `Vault #${id} · empty` }).waitFor();
+        continue;
+      }
+      const [liquidationValue] = await d.oracle.read.liquidationValue([v.fleetId]);
+      await page.getByTestId(`vault-value-${id}`).getByText(formatUsd(liquidationValue), { exact: true }).waitFor();
+      await page.getByTestId(`vault-health-${id}`).getByText(formatHealth(await d.engine.read.healthOf([v.vaultId]))).waitFor();
+      await expectUsd(`vault-debt-${id}`, await d.engine.read.debtOf([v.vaultId]));
+    }
+    assert.equal(await page.locator("section[data-testid^='vault-']").count(), owned.length);
+    await screenshot(page, "wallet-borrow");
+
+    // History from the subgraph: the paying vault's fleet, its valuations round by round as the oracle emitted them.
+    await stack.syncSubgraph();
+    await page.getByTestId(`vault-${paying.vaultId}`).getByRole("link", { name: `fleet #${paying.fleetId}`, exact: true }).click();
+    const [valued, rounds] = await Promise.all([d.oracle.getEvents.FleetValued({ fleetId: paying.fleetId }, { fromBlock: 0n }), d.oracle.getEvents.RoundSubmitted({}, { fromBlock: 0n })]);
+    // Each valuation belongs to the round submitted in the same transaction.
+    const valuations = new Map(
+      valued.map((v) => {
+        const round = rounds.find((r) => r.transactionHash === v.transactionHash)!.args;
+        return [`#${round.roundId}`, { observedAt: round.observedAt!, value: formatUsd(v.args.value!) }];
+      }),
+    );
+    // The page shows the newest 20, newest first; rounds observed at the same second may come in either order.
+    const expectedRows = Math.min(20, valuations.size);
+    const cutoff = [...valuations.values()].map((v) => v.observedAt).sort((a, b) => b - a)[expectedRows - 1]!;
+    const historyTable = page.getByTestId("fleet-history").locator("tbody");
+    await historyTable.locator("tr").first().waitFor();
+    const [shownRounds, shownValues] = await Promise.all([historyTable.locator("td:nth-child(1)").allInnerTexts(), historyTable.locator("td:nth-child(3)").allInnerTexts()]);
+    assert.equal(shownRounds.length, expectedRows);
+    assert.equal(new Set(shownRounds).size, shownRounds.length, `a round is listed twice: ${shownRounds.join(", ")}`);
+    shownRounds.forEach((round, i) => {
+      const expected = valuations.get(round);
+      assert.ok(expected && expected.observedAt >= cutoff, `row ${i}: round ${round} is not among the fleet's newest ${expectedRows} valuations on chain`);
+      assert.equal(shownValues[i], expected.value, `round ${round}'s value`);
+      if (i > 0) assert.ok(valuations.get(shownRounds[i - 1]!)!.observedAt >= expected.observedAt, `round ${round} is listed after a round observed earlier`);
+    });
+    for (const [round, v] of valuations) if (v.observedAt > cutoff) assert.ok(shownRounds.includes(round), `round ${round} is missing`);
+    await address.waitFor();
+    await screenshot(page, "wallet-fleet-history");
+
+    // Auctions: none live unless the chain has one, and every auction the chain kicked in the history, as it ended.
+    await page.goto("/auctions");
+    await address.waitFor();
+    const [kicked, taken, lastAuction] = await Promise.all([d.auction.getEvents.Kicked({}, { fromBlock: 0n }), d.auction.getEvents.Taken({}, { fromBlock: 0n }), d.auction.read.lastAuctionId()]);
+    assert.ok(kicked.length >= 2 && BigInt(kicked.length) === lastAuction, `the demo kicks two auctions; the chain has ${kicked.length} Kicked events, lastAuctionId ${lastAuction}`);
+    let live = 0;
+    for (const k of kicked) if ((await d.auction.read.auction([k.args.auctionId!])).tab !== 0n) live++;
+    await page.getByTestId("auctions-live-count").getByText(String(live), { exact: true }).waitFor();
+    for (const k of kicked) {
+      const row = page.getByTestId(`history-auction-${k.args.auctionId}`);
+      await row.getByText(new RegExp(`vault #${k.args.vaultId}\\b`)).waitFor();
+      const sale = taken.find((t) => t.args.auctionId === k.args.auctionId);
+      if (sale) {
+        await row.getByText(formatUsd(sale.args.price!), { exact: true }).waitFor();
+        await row.getByText("taken", { exact: true }).waitFor();
+      } else await row.getByText("running", { exact: true }).waitFor();
+    }
+    assert.equal(await page.getByTestId("auction-history").locator("tbody tr").count(), kicked.length);
+    await screenshot(page, "wallet-auctions");
+
+    // Sign: repay 100 GPUSD to the paying vault. GPUSD bought at the PSM outside the app first, since scenario 1's
+    // drainPsm may redeem operatorA's. The reload also checks the wallet reconnects by itself, on the chain it switched to.
+    const amount = 100n * WAD;
+    const ownerAccount = d.accounts.operatorA.account;
+    await d.usdc.write.mint([owner, 1_000n * USDC_UNIT]);
+    await d.usdc.write.approve([d.psm.address, maxUint256], { account: ownerAccount });
+    await d.psm.write.sellUsdc([1_000n * USDC_UNIT, owner], { account: ownerAccount });
+    await page.goto("/borrow");
+    await address.waitFor();
+    const id = paying.vaultId.toString();
+    await page.getByTestId(`vault-${id}`).getByRole("radio", { name: "Repay" }).check();
+    assert.equal(await banner.count(), 0);
+    const gpusdBefore = await d.gpusd.read.balanceOf([owner]);
+    const debtBefore = await d.engine.read.debtOf([paying.vaultId]);
+    await page.getByTestId(`repay-amount-${id}`).fill("100");
+    await page.getByTestId(`repay-submit-${id}`).click();
+    const title = `Repay 100.00 GPUSD to vault #${id}`;
+    await expectConfirmed(page, title);
+    const link = page.getByTestId("toast").filter({ has: page.locator(".toast-title", { hasText: title }) }).last().locator(".toast-link");
+    const hash = (await link.getAttribute("href"))!.split("/").at(-1) as Hash;
+    const [tx, receipt] = await Promise.all([d.publicClient.getTransaction({ hash }), d.publicClient.getTransactionReceipt({ hash })]);
+    assert.equal(tx.from.toLowerCase(), owner.toLowerCase());
+    const [repaid] = parseEventLogs({ abi: d.engine.abi, eventName: "Repaid", logs: receipt.logs });
+    assert.ok(repaid, `transaction ${hash} emitted no Repaid`);
+    assert.equal(repaid.args.vaultId, paying.vaultId);
+    assert.equal(repaid.args.payer.toLowerCase(), owner.toLowerCase());
+    assert.equal(repaid.args.amount, amount);
+    assert.equal(gpusdBefore - (await d.gpusd.read.balanceOf([owner])), amount);
+    const debtAfter = await d.engine.read.debtOf([paying.vaultId]);
+    // Less the repayment, plus the interest of the seconds between the two reads.
+    assert.ok(debtAfter < debtBefore - amount + WAD, `debt ${debtBefore} → ${debtAfter}`);
+    await expectUsd(`vault-debt-${id}`, debtAfter);
+    await screenshot(page, "wallet-repaid");
+    assert.deepEqual(errors, []);
   });
 
   it("renders the fleet detail and transaction pages without errors", async function () {
