@@ -23,7 +23,8 @@ import { blockInfo, transactionInfo } from "../src/follower.js";
 import type { RawLog } from "../src/indexer.js";
 import { loadManifest } from "../src/manifest.js";
 import type { ReplayBlock } from "../src/throughput.js";
-import { deployOn, ORACLE_SIGNER_KEYS, TestChain } from "../test/chain.js";
+// Types only: the replay must not load Hardhat, whose modules the bench would count in the runner's memory.
+import type { TestChain } from "../test/chain.js";
 import { SUBGRAPH_DIR } from "../test/fixture.js";
 
 /** 10,000 for the published figures; SUBGRAPH_BENCH_VAULTS makes a smaller chain for trying changes out. */
@@ -55,6 +56,7 @@ async function publish(p: Protocol, chain: TestChain, fleets: { fleetId: bigint;
     fleets: fleets.map((f) => ({ fleetId: f.fleetId, value: f.value, throughputBps: 9_700, utilizationBps: 8_600, healthFlags: 0, freshGpus: GPUS })),
     indices: [] as { classId: number; valuePerGpu: bigint }[],
   };
+  const { ORACLE_SIGNER_KEYS } = await import("../test/chain.js");
   const signed = await Promise.all(ORACLE_SIGNER_KEYS.slice(0, 3).map((k) => signRound(privateKeyToAccount(k), domain, round)));
   await p.oracle.write.submitRound([round, sortSignatures(signed)], { account: p.accounts.keeper.account, gas: 12_000_000n });
 }
@@ -109,6 +111,7 @@ const unbig = (_k: string, v: unknown) => (typeof v === "string" && /^-?\d+n$/.t
 
 /** Builds the chain on an in-process node and writes its blocks with logs to `path`. */
 export async function generate(path: string, log: (line: string) => void): Promise<void> {
+  const { deployOn, TestChain } = await import("../test/chain.js");
   const chain = await TestChain.start();
   const p = await deployOn(chain);
   try {
