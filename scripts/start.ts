@@ -38,8 +38,11 @@ async function main() {
     await chain.stop();
     return;
   }
+  // The story ends hours of chain time after its last round, past the oracle's staleness window: without a round now,
+  // borrowing stays paused until the hosts' first timed re-probe and the round after it, two minutes in.
+  const fresh = await oracle.round();
   oracle.startTimers(ROUND_INTERVAL_MS);
-  log(`Local stack running; the oracle nodes publish a round every ${ROUND_INTERVAL_MS / 1000} s. Ctrl+C stops it.`);
+  log(`Local stack running; oracle round ${fresh} just landed, and the nodes publish a round every ${ROUND_INTERVAL_MS / 1000} s. Ctrl+C stops it.`);
   const stop = async () => {
     await services.stop();
     await chain.stop();
