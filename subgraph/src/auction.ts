@@ -181,19 +181,18 @@ export function handleTaken(event: Taken): void {
   t.save();
 
   // The engine delivered the fleet to the receiver in this take: the vault stays open, empty and out of auction.
-  let vault = Vault.load(a.vault)!;
-  let classId = vaultClassId(vault);
-  let value = releaseFleet(vault, event, new Flows());
-  vault.inAuction = false;
-  touchVault(vault, event);
-  recordMove(event, vault, a.fleet, "sold", classId, event.params.receiver, value);
-
   let p = getProtocol();
   p.activeAuctionCount -= 1;
   p.cumulativeTotalRevenueUSD = p.cumulativeTotalRevenueUSD.plus(event.params.penaltyPaid);
   let flows = new RiskFlows();
   flows.revenue = event.params.penaltyPaid;
-  writeProtocolPoint(event, p, flows);
+  let vault = Vault.load(a.vault)!;
+  let classId = vaultClassId(vault);
+  let value = releaseFleet(vault, event, new Flows(), p, flows);
+  vault.inAuction = false;
+  touchVault(vault, event);
+  recordMove(event, vault, a.fleet, "sold", classId, event.params.receiver, value);
+
   let step = new Step();
   step.takes = 1;
   step.proceeds = price;

@@ -501,9 +501,10 @@ export function recordMove(event: ethereum.Event, vault: Vault, fleetId: string 
 
 /**
  * A fleet leaves a vault (returned, or sold by its auction): the reverse of lockFleet. The vault leaves its class's
- * counts and the fleet's value leaves the collateral totals; debt, if any, is settled by the caller.
+ * counts and the fleet's value leaves the collateral totals; debt, if any, is settled by the caller. The caller's
+ * changes to `p` and its `risk` flows go into the one protocol point this writes for the event.
  */
-export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows): BigInt {
+export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows, p: Protocol, risk: RiskFlows): BigInt {
   let classId = vaultClassId(vault);
   let fleetKey = vault.fleet;
   let value = ZERO;
@@ -522,7 +523,6 @@ export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows):
   vault.debt = ZERO;
   vault.health = null;
   vault.healthBucket = "none";
-  let p = getProtocol();
   if (classId > 0) {
     let cls = loadClass(classId);
     cls.openPositionCount -= 1;
@@ -534,6 +534,6 @@ export function releaseFleet(vault: Vault, event: ethereum.Event, flows: Flows):
     writeClassPoint(event, cls, flows);
   }
   p.totalDepositBalanceUSD = p.totalDepositBalanceUSD.minus(value);
-  writeProtocolPoint(event, p, new RiskFlows());
+  writeProtocolPoint(event, p, risk);
   return value;
 }

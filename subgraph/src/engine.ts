@@ -309,7 +309,7 @@ export function handleCollateralAdded(event: CollateralAdded): void {
 export function handleCollateralRemoved(event: CollateralRemoved): void {
   let vault = loadVault(event.params.vaultId);
   let classId = vaultClassId(vault);
-  let value = releaseFleet(vault, event, new Flows());
+  let value = releaseFleet(vault, event, new Flows(), getProtocol(), new RiskFlows());
   touchVault(vault, event);
   recordMove(event, vault, event.params.fleetId.toString(), "removed", classId, event.params.to, value);
 }
