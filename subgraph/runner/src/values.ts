@@ -69,10 +69,11 @@ const VALUE_CACHE_LIMIT = 50_000;
 
 export function readValue(mem: AscMemory, ptr: number): StoreValue {
   // A value the host wrote and the mapping passed back as it was: same object, same kind and payload pointer.
-  const known = mem.ptrValues.get(ptr);
   // (Two 32-bit reads, not one i64: a BigInt per check would be garbage on the hottest path.)
-  if (known && mem.u32(ptr) === known.kind && mem.u32(ptr + 8) === known.lo && mem.u32(ptr + 12) === known.hi) return known.value as StoreValue;
-  const kind = KINDS[mem.u32(ptr)];
+  const kindIndex = mem.u32(ptr);
+  const known = mem.ptrValues.get(ptr, kindIndex, mem.u32(ptr + 8), mem.u32(ptr + 12));
+  if (known) return known as StoreValue;
+  const kind = KINDS[kindIndex];
   const payload = ptr + 8;
   switch (kind) {
     case "String": {
@@ -173,12 +174,9 @@ export function writeValue(mem: AscMemory, value: StoreValue): number {
 }
 
 function remember(mem: AscMemory, value: StoreValue, ptr: number): void {
-  if (mem.ptrValues.size >= VALUE_CACHE_LIMIT) {
-    mem.ptrValues.clear();
-    mem.valuePtrs.clear();
-  }
+  if (mem.valuePtrs.size >= VALUE_CACHE_LIMIT) mem.valuePtrs.clear();
   mem.valuePtrs.set(value, ptr);
-  mem.ptrValues.set(ptr, { value, kind: mem.u32(ptr), lo: mem.u32(ptr + 8), hi: mem.u32(ptr + 12) });
+  mem.ptrValues.set(ptr, mem.u32(ptr), mem.u32(ptr + 8), mem.u32(ptr + 12), value);
 }
 
 /** `Entity` is `TypedMap<string, Value>`: one field, an array of {key, value} entries. */
