@@ -22,6 +22,8 @@ const log = (line: string) => {
   if (verbose || !line.startsWith("  demo:")) console.log(`      ${line}`);
 };
 const usdText = (text: string) => Number(text.replace(/[^0-9.]/g, ""));
+/** A wad amount as dollars to four decimals, to compare with `usdText` of what the page shows. */
+const wadDollars = (wad: bigint) => Number(wad / 10n ** 14n) / 1e4;
 const amountFormat = (wad: bigint, decimals: number) => {
   const s = (wad / 10n ** BigInt(decimals - 2)).toString().padStart(3, "0");
   return `${s.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${s.slice(-2)}`;
@@ -230,7 +232,7 @@ describe("web app in Chromium", function () {
     const debt = await d.engine.read.debtOf([vaultId]);
     const threshold = (debt * WAD + params.liquidationLtv - 1n) / params.liquidationLtv;
     const shownThreshold = usdText(await page.getByTestId(`vault-threshold-${id}`).innerText());
-    assert.ok(Math.abs(shownThreshold - Number(threshold / 10n ** 14n) / 1e4) < 0.05, `threshold shown ${shownThreshold}, chain ${formatUsd(threshold)}`);
+    assert.ok(Math.abs(shownThreshold - wadDollars(threshold)) < 0.05, `threshold shown ${shownThreshold}, chain ${formatUsd(threshold)}`);
     await screenshot(page, "borrow");
 
     // Above the max: the field says so and the engine's own refusal is decoded before anything is signed.
@@ -309,7 +311,7 @@ describe("web app in Chromium", function () {
     await card.waitFor();
     const [, price] = await d.auction.read.status([auctionId]);
     const shown = usdText(await page.getByTestId(`auction-price-${auctionId}`).innerText());
-    assert.ok(Math.abs(shown - Number(price / 10n ** 14n) / 1e4) / shown < 0.01, `price shown ${shown}, chain ${formatUsd(price)}`);
+    assert.ok(Math.abs(shown - wadDollars(price)) / shown < 0.01, `price shown ${shown}, chain ${formatUsd(price)}`);
     const toFloor = await page.getByTestId(`auction-to-floor-${auctionId}`).innerText();
     assert.match(toFloor, /\d+ (d|h|min)/);
     await screenshot(page, "auctions");
@@ -380,7 +382,7 @@ describe("web app in Chromium", function () {
     const { page, errors } = opened;
     /** Waits until `testId` shows `wad` in dollars to within $1: interest accrues between the page's read and the test's. */
     const expectUsd = async (testId: string, wad: bigint) => {
-      const expected = Number(wad / 10n ** 14n) / 1e4;
+      const expected = wadDollars(wad);
       for (const deadline = Date.now() + 30_000; ; await page.waitForTimeout(500)) {
         const shown = usdText(await page.getByTestId(testId).innerText());
         if (Math.abs(shown - expected) < 1) return;
