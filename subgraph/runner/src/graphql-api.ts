@@ -21,9 +21,9 @@ import {
   type GraphQLInputFieldConfigMap,
 } from "graphql";
 import { decimalToString, parseDecimal } from "./bigdecimal.js";
-import { columnType, OPEN, q, selectExpr, type IndexingError, type PgStore, type BlockPtr } from "./pg-store.js";
+import { columnType, OPEN, q, selectColumns, type IndexingError, type PgStore, type BlockPtr } from "./pg-store.js";
 import { buildWhere, orderClause, Params, QueryError, rangeClause } from "./query-sql.js";
-import { storedFields, type EntityDef, type FieldDef, type Schema } from "./schema.js";
+import { type EntityDef, type FieldDef, type Schema } from "./schema.js";
 
 export interface ApiStatus {
   head(): BlockPtr | null;
@@ -225,13 +225,6 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     return arg.number ?? headNumber;
   }
 
-  function selectList(def: EntityDef, alias: string, columns: Set<string> | null = null): string {
-    return storedFields(def)
-      .filter((f) => !columns || columns.has(f.name))
-      .map((f) => selectExpr(f, `${alias}.`))
-      .join(", ");
-  }
-
   /**
    * The stored columns a selection reads: its fields (a reference field's column holds the id its sub-selection
    * resolves) and always `id` (derived lists look up by it). Null, for every column, where the selection uses
@@ -277,14 +270,14 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     const params = new Params();
     const where = buildWhere(schema, def, args.where, params, "e", block);
     const more = extra ? ` AND ${extra("e", params)}` : "";
-    const sql = `SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE ${rangeClause("e", block)} AND ${where}${more} ORDER BY ${orderClause(def, args.orderBy, args.orderDirection, "e")} ${paging(args)}`;
+    const sql = `SELECT ${selectColumns(def, "e.", columns)} FROM ${q(def.name)} e WHERE ${rangeClause("e", block)} AND ${where}${more} ORDER BY ${orderClause(def, args.orderBy, args.orderDirection, "e")} ${paging(args)}`;
     return rows(sql, params.values, block);
   }
 
   async function one(def: EntityDef, id: string, block: number, columns: Set<string> | null = null): Promise<Row | null> {
     if (block < 0) return null;
     const key = def.idKind === "Bytes" ? id.toLowerCase() : id;
-    const found = await rows(`SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = $1 AND ${rangeClause("e", block)} LIMIT 1`, [key], block);
+    const found = await rows(`SELECT ${selectColumns(def, "e.", columns)} FROM ${q(def.name)} e WHERE e.id = $1 AND ${rangeClause("e", block)} LIMIT 1`, [key], block);
     return found[0] ?? null;
   }
 
@@ -333,7 +326,7 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
     return references(`${def.name}@${block}@${columns ? [...columns].join(",") : "*"}`, key, async (ids) => {
       const cast = columnType(def.fieldMap.get("id")!);
       const found = await rows(
-        `SELECT x.* FROM unnest($1::${cast}[]) AS k(id) CROSS JOIN LATERAL (SELECT ${selectList(def, "e", columns)} FROM ${q(def.name)} e WHERE e.id = k.id AND ${rangeClause("e", block)} LIMIT 1) x`,
+        `SELECT x.* FROM unnest($1::${cast}[]) AS k(id) CROSS JOIN LATERAL (SELECT ${selectColumns(def, "e.", columns)} FROM ${q(def.name)} e WHERE e.id = k.id AND ${rangeClause("e", block)} LIMIT 1) x`,
         [ids],
         block,
       );
@@ -356,7 +349,7 @@ export function buildApi(schema: Schema, store: PgStore, status: ApiStatus): Gra
       const where = buildWhere(schema, target, args.where, params, "e", block);
       const sql =
         `SELECT x.* FROM unnest(${params.add(parents, "text[]")}) AS p(parent) CROSS JOIN LATERAL (` +
-        `SELECT ${selectList(target, "e", columns)}, p.parent AS "__parent" FROM ${q(target.name)} e ` +
+        `SELECT ${selectColumns(target, "e.", columns)}, p.parent AS "__parent" FROM ${q(target.name)} e ` +
         `WHERE ${rangeClause("e", block)} AND ${where} AND e.${q(back.name)}::text = p.parent ` +
         `ORDER BY ${orderClause(target, args.orderBy, args.orderDirection, "e")} ${paging(args)}) x`;
       const byParent = new Map<string, Row[]>();

@@ -52,10 +52,14 @@ export function selectExpr(field: FieldDef, alias = ""): string {
   return t === "numeric" || t === "int8" ? `${col}::text AS ${q(field.name)}` : `${col} AS ${q(field.name)}`;
 }
 
-/** Every stored column of an entity, numbers as exact text: what the host reads back into entity values. */
-function selectAll(def: EntityDef): string {
+/**
+ * The select list of an entity's stored columns (those in `columns`, or all), numbers as exact text: what the host
+ * reads back into entity values, and what the GraphQL API reads for a selection.
+ */
+export function selectColumns(def: EntityDef, alias = "", columns: ReadonlySet<string> | null = null): string {
   return storedFields(def)
-    .map((f) => selectExpr(f))
+    .filter((f) => !columns || columns.has(f.name))
+    .map((f) => selectExpr(f, alias))
     .join(", ");
 }
 
@@ -247,7 +251,7 @@ export class PgStore {
   /** The current version of one entity, read synchronously: for a mapping's load of an entity the host let go of. */
   loadSync(entity: string, id: string): EntityData | null {
     const def = this.schema.entities.get(entity)!;
-    const cols = selectAll(def);
+    const cols = selectColumns(def);
     const [row] = this.db.querySync(`SELECT ${cols} FROM ${q(entity)} WHERE id = $1 AND __to = ${OPEN}`, [id]);
     return row ? rowToEntity(def, row) : null;
   }
@@ -256,7 +260,7 @@ export class PgStore {
   relatedSync(entity: string, field: string, id: string): EntityData[] {
     const def = this.schema.entities.get(entity)!;
     const f = def.fieldMap.get(field)!;
-    const cols = selectAll(def);
+    const cols = selectColumns(def);
     const match = f.list ? `${q(field)} @> jsonb_build_array($1::text)` : `${q(field)} = $1`;
     return this.db.querySync(`SELECT ${cols} FROM ${q(entity)} WHERE ${match} AND __to = ${OPEN}`, [id]).map((row) => rowToEntity(def, row));
   }
@@ -276,7 +280,7 @@ export class PgStore {
         continue;
       }
       if (def.immutable) continue;
-      const cols = selectAll(def);
+      const cols = selectColumns(def);
       const r = await this.db.query<Record<string, unknown>>(`SELECT ${cols} FROM ${q(def.name)} WHERE __to = ${OPEN}`);
       current.set(def.name, new Map(r.rows.map((row) => [String(row.id), rowToEntity(def, row)])));
     }
